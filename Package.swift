@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "flinkctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flinkctl", targets: ["flinkctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C wrappers: the only modules that import C libraries directly.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CKrb5",
+            pkgConfig: "krb5-gssapi",
+            providers: [.apt(["libkrb5-dev"])]
+        ),
+        .target(name: "CSpawn"),
+
+        // Domain modules.
+        .target(name: "HTTPTransport", dependencies: ["CCurl"]),
+        .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
+        .target(
+            name: "YarnLocal",
+            dependencies: [
+                "Hadoop", "CSpawn",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Command line: a library of commands, and a thin executable.
+        .target(
+            name: "FlinkctlCLI",
+            dependencies: [
+                "Hadoop", "YarnLocal", "HTTPTransport", "CSpawn",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "flinkctl", dependencies: ["FlinkctlCLI"]),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport", "CSpawn"], path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
+        .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
+        .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+/// The root command.
+public struct Flinkctl: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "flinkctl",
+        abstract: "Deploy and operate Apache Flink on Hadoop YARN.",
+        discussion: """
+        The cluster is found from --rm, then FLINKCTL_RM, then HADOOP_CONF_DIR (yarn-site.xml),
+        then the embedded cluster started with `flinkctl local start`.
+
+        Exit codes: 0 success, 1 the thing checked is not healthy, 2 usage or input error,
+        3 remote failure (cluster unreachable or refusing).
+        """,
+        version: "0.1.0",
+        subcommands: [LocalCommand.self, YarnCommand.self, LogsCommand.self]
+    )
+
+    public init() {}
+}
+
+/// Exit codes documented in `flinkctl --help`.
+enum ExitStatusCode {
+    static let unhealthy: Int32 = 1
+    static let usage: Int32 = 2
+    static let remote: Int32 = 3
+}
+
+/// A failure the CLI reports in one line and maps to an exit code.
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var exitCode: Int32
+    var hint: String?
+
+    init(_ message: String, exitCode: Int32 = ExitStatusCode.usage, hint: String? = nil) {
+        self.message = message
+        self.exitCode = exitCode
+        self.hint = hint
+    }
+
+    var description: String { message }
+}

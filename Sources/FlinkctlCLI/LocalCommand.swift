@@ -1,0 +1,210 @@
+import ArgumentParser
+import CSpawn
+import Foundation
+import Hadoop
+import HTTPTransport
+import YarnLocal
+
+struct LocalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local",
+        abstract: "Run an embedded single-node YARN cluster on this machine.",
+        discussion: """
+        The embedded cluster speaks the ResourceManager REST API (/ws/v1/cluster), the YARN \
+        Services API (/app/v1/services) and the NodeManager log API (/ws/v1/node), so every \
+        flinkctl command, curl and other YARN REST clients work against it. Containers are \
+        local process groups; state, container directories and logs live under --dir.
+        """,
+        subcommands: [Start.self, Stop.self, Status.self]
+    )
+
+    struct DirectoryOption: ParsableArguments {
+        @Option(name: .long, help: ArgumentHelp("Directory for the cluster's state, containers and logs. Default: ~/.flinkctl/local.", valueName: "DIR"))
+        var dir: String?
+
+        var resolved: String {
+            let d = dir ?? LocalDefaults.directory
+            if d.hasPrefix("/") { return (d as NSString).standardizingPath }
+            return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(d) as NSString).standardizingPath
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start the embedded cluster; returns once it answers.",
+            discussion: "Runs in the background unless --foreground is given. A cluster restarted on the same --dir recovers its applications and services, and adopts containers that are still running."
+        )
+
+        @OptionGroup var directory: DirectoryOption
+
+        @Option(name: .long, help: "Port for the REST API; 0 picks a free one.")
+        var port: Int = LocalDefaults.port
+
+        @Option(name: .long, help: "Address to bind. Loopback unless told otherwise.")
+        var host: String = "127.0.0.1"
+
+        @Option(name: .customLong("memory-mb"), help: "Memory the node offers to containers, in MB.")
+        var memoryMB: Int64 = 8192
+
+        @Option(name: .long, help: "Virtual cores the node offers to containers.")
+        var vcores: Int = 8
+
+        @Flag(name: .long, help: "Stay attached: run the cluster in this process until SIGTERM or Ctrl-C.")
+        var foreground = false
+
+        @Option(name: .customLong("start-timeout"), help: "Seconds to wait for the cluster to answer.")
+        var startTimeout: Double = 30
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            guard memoryMB > 0 else { throw ValidationError("--memory-mb must be positive") }
+            guard vcores > 0 else { throw ValidationError("--vcores must be positive") }
+        }
+
+        func run() async throws {
+            let dir = directory.resolved
+            var config = LocalClusterConfiguration(directory: dir, host: host, port: port, memoryMB: memoryMB, vcores: vcores)
+            if let ms = ProcessInfo.processInfo.environment["FLINKCTL_LOCAL_GRACE_MS"], let n = Int(ms) {
+                config.stopGracePeriod = .milliseconds(n)
+            }
+            if foreground {
+                do {
+                    try await ClusterDaemon(configuration: config).run()
+                } catch let e as LocalClusterError {
+                    printError(e.message)
+                    throw ExitCode(e.kind == .conflict ? ExitStatusCode.usage : ExitStatusCode.remote)
+                }
+                return
+            }
+            try runReporting { try startInBackground(dir: dir) }
+        }
+
+        func startInBackground(dir: String) throws {
+            if let info = ClusterProcessInfo.read(directory: dir), info.isAlive {
+                throw CLIError("a cluster is already running from \(dir) (pid \(info.pid), \(info.url))")
+            }
+            let logs = (dir as NSString).appendingPathComponent("logs")
+            do {
+                try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+            } catch {
+                throw CLIError("cannot create \(logs): \(error.localizedDescription)")
+            }
+            unlink(ClusterProcessInfo.path(directory: dir))
+            let logFile = (logs as NSString).appendingPathComponent("cluster.log")
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let args = [exe, "local", "start", "--foreground", "--dir", dir, "--port", String(port), "--host", host,
+                        "--memory-mb", String(memoryMB), "--vcores", String(vcores)]
+            let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+            var err: Int32 = 0
+            let pid = withCStringArray(args) { a in
+                withCStringArray(env) { e in flinkctl_spawn(exe, a, e, dir, logFile, logFile, &err) }
+            }
+            guard pid > 0 else { throw CLIError("cannot start the cluster process: \(String(cString: strerror(err)))", exitCode: ExitStatusCode.remote) }
+
+            let deadline = Date().addingTimeInterval(startTimeout)
+            while Date() < deadline {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+                    throw CLIError("the cluster process exited at start:\n\(tail)", exitCode: ExitStatusCode.remote)
+                }
+                if let info = ClusterProcessInfo.read(directory: dir), info.pid == pid,
+                   let endpoint = try? RESTEndpoint(address: ClusterAddress(urls: [info.url])),
+                   (try? ResourceManagerClient(endpoint: endpoint).clusterInfo()) != nil {
+                    print("Embedded YARN cluster running at \(info.url) (pid \(pid), \(info.memoryMB) MB, \(info.vcores) vcores)")
+                    print("Directory: \(dir)")
+                    print("Log: \(logFile)")
+                    return
+                }
+                usleep(50_000)
+            }
+            kill(pid, SIGTERM)
+            throw CLIError("the cluster did not answer within \(Int(startTimeout)) s; see \(logFile)", exitCode: ExitStatusCode.remote)
+        }
+    }
+
+    struct Stop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop the embedded cluster and every container it runs.",
+            discussion: "Applications and services stay in the cluster's state; the next `local start` on the same directory brings services back."
+        )
+
+        @OptionGroup var directory: DirectoryOption
+
+        @Option(name: .long, help: "Seconds to wait before killing the cluster process.")
+        var timeout: Double = 30
+
+        func run() async throws {
+            let dir = directory.resolved
+            guard let info = ClusterProcessInfo.read(directory: dir), info.isAlive else {
+                print("No cluster is running from \(dir).")
+                return
+            }
+            kill(info.pid, SIGTERM)
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if !info.isAlive { print("Stopped the cluster (pid \(info.pid)).") ; return }
+                usleep(50_000)
+            }
+            kill(info.pid, SIGKILL)
+            print("The cluster (pid \(info.pid)) did not stop within \(Int(timeout)) s and was killed.")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show whether the embedded cluster runs, where, and what it holds.",
+            discussion: "Exit code 1 when no cluster runs from the directory."
+        )
+
+        @OptionGroup var directory: DirectoryOption
+        @OptionGroup var output: OutputOptions
+
+        struct Report: Codable {
+            var running: Bool
+            var pid: Int32?
+            var url: String?
+            var directory: String
+            var memoryMB: Int64?
+            var vcores: Int?
+            var appsRunning: Int?
+            var containersAllocated: Int?
+            var allocatedMB: Int64?
+        }
+
+        func run() async throws {
+            let dir = directory.resolved
+            var report = Report(running: false, directory: dir)
+            if let info = ClusterProcessInfo.read(directory: dir), info.isAlive {
+                report.running = true
+                report.pid = info.pid
+                report.url = info.url
+                report.memoryMB = info.memoryMB
+                report.vcores = info.vcores
+                if let endpoint = try? RESTEndpoint(address: ClusterAddress(urls: [info.url])),
+                   let m = try? ResourceManagerClient(endpoint: endpoint).metrics() {
+                    report.appsRunning = m.appsRunning
+                    report.containersAllocated = m.containersAllocated
+                    report.allocatedMB = m.allocatedMB
+                }
+            }
+            if output.output == .json {
+                try printJSON(report)
+            } else if report.running {
+                print("Running at \(report.url!) (pid \(report.pid!))")
+                print("Directory: \(dir)")
+                print("Resources: \(report.allocatedMB ?? 0) of \(report.memoryMB ?? 0) MB in \(report.containersAllocated ?? 0) containers; \(report.appsRunning ?? 0) applications running")
+            } else {
+                print("No cluster is running from \(dir).")
+            }
+            if !report.running { throw ExitCode(ExitStatusCode.unhealthy) }
+        }
+    }
+}
+
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for p in pointers { free(p) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Hadoop
+import HTTPTransport
+import YarnLocal
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: table or json.")
+    var output: OutputFormat = .table
+}
+
+/// Where the cluster is and who we are to it.
+struct ClusterOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("ResourceManager web address(es), comma-separated for HA, e.g. http://rm1:8088,http://rm2:8088.", valueName: "URL"))
+    var rm: String?
+
+    @Option(name: .long, help: "User for simple authentication (?user.name=). Default: HADOOP_USER_NAME, then USER.")
+    var user: String?
+
+    @Option(name: .long, help: ArgumentHelp("Request timeout in seconds.", valueName: "SECONDS"))
+    var timeout: Double = 60
+
+    /// Resolves the cluster address: --rm, FLINKCTL_RM, HADOOP_CONF_DIR, then the embedded default.
+    func address() throws -> ClusterAddress {
+        let env = ProcessInfo.processInfo.environment
+        let user = self.user ?? env["HADOOP_USER_NAME"] ?? env["USER"] ?? NSUserName()
+        if let rm, !rm.isEmpty {
+            return ClusterAddress(urls: try Self.urls(rm, from: "--rm"), user: user, source: "--rm")
+        }
+        if let rm = env["FLINKCTL_RM"], !rm.isEmpty {
+            return ClusterAddress(urls: try Self.urls(rm, from: "FLINKCTL_RM"), user: user, source: "FLINKCTL_RM")
+        }
+        if let confDir = env["HADOOP_CONF_DIR"], !confDir.isEmpty {
+            let conf: HadoopConfiguration
+            do { conf = try HadoopConfiguration(directory: confDir) } catch let e as HadoopError {
+                throw CLIError(e.message)
+            }
+            let urls = conf.resourceManagerURLs()
+            guard !urls.isEmpty else {
+                throw CLIError("HADOOP_CONF_DIR=\(confDir) has no ResourceManager address (yarn.resourcemanager.webapp.address or yarn.resourcemanager.hostname)")
+            }
+            return ClusterAddress(urls: urls, user: user, source: "HADOOP_CONF_DIR")
+        }
+        let dir = LocalDefaults.directory
+        if let info = ClusterProcessInfo.read(directory: dir), info.isAlive {
+            return ClusterAddress(urls: [info.url], user: user, source: "embedded cluster in \(dir)")
+        }
+        return ClusterAddress(urls: ["http://127.0.0.1:\(LocalDefaults.port)"], user: user, source: "default")
+    }
+
+    static func urls(_ list: String, from source: String) throws -> [String] {
+        let urls = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for u in urls where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+            throw CLIError("\(source): '\(u)' is not an http:// or https:// URL")
+        }
+        guard !urls.isEmpty else { throw CLIError("\(source) is empty") }
+        return urls
+    }
+
+    func endpoint() throws -> RESTEndpoint {
+        var options = TransportOptions()
+        options.timeout = timeout
+        return try RESTEndpoint(address: try address(), options: options)
+    }
+}
+
+enum LocalDefaults {
+    static let port = 8088
+    static var directory: String {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".flinkctl/local")
+    }
+}
+
+/// Runs a command body, turning known errors into one clear line and an exit code.
+func runReporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as CLIError {
+        printError(e.message)
+        if let hint = e.hint { printError(hint) }
+        throw ExitCode(e.exitCode)
+    } catch let e as HadoopError {
+        printError(e.description)
+        if e.code == .unreachable {
+            printError("Is the cluster running? Start one with `flinkctl local start`, or point --rm at a ResourceManager.")
+        }
+        let input = e.status.map { [400, 404, 405, 409].contains($0) } ?? false
+        throw ExitCode(input ? ExitStatusCode.usage : ExitStatusCode.remote)
+    } catch let e as TransportError {
+        printError(e.description)
+        throw ExitCode(ExitStatusCode.remote)
+    }
+}
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data(("flinkctl: " + s + "\n").utf8))
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let e = JSONEncoder()
+    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try e.encode(value), as: UTF8.self))
+}
+
+/// A plain text table, columns padded to their widest cell.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    var widths = header.map(\.count)
+    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in
+            i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }
+    print(line(header))
+    for r in rows { print(line(r)) }
+}

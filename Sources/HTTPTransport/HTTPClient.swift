@@ -1,0 +1,240 @@
+import CCurl
+import Foundation
+
+/// One HTTP request. The body, when present, is sent as is; the caller sets
+/// `Content-Type`.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+
+    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A request whose body is `value` encoded as JSON.
+    public static func json<T: Encodable>(_ method: String, _ url: String, _ value: T) throws -> HTTPRequest {
+        let data = try JSONEncoder().encode(value)
+        return HTTPRequest(method: method, url: url, headers: [("Content-Type", "application/json")], body: Array(data))
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header names in lower case. A repeated header keeps its last value.
+    public var headers: [String: String]
+    public var body: [UInt8]
+    /// The URL that answered, after redirects.
+    public var effectiveURL: String
+
+    public init(status: Int, headers: [String: String], body: [UInt8], effectiveURL: String) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.effectiveURL = effectiveURL
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    public var isJSON: Bool { headers["content-type"]?.contains("json") ?? false }
+}
+
+/// How requests are sent: timeouts, TLS trust, and authentication.
+public struct TransportOptions: Sendable {
+    public var connectTimeout: TimeInterval = 5
+    public var timeout: TimeInterval = 60
+    /// Follow 3xx redirects (a standby ResourceManager answers 307).
+    public var followRedirects = true
+    /// SPNEGO through GSS-API, from the credential cache in `KRB5CCNAME`.
+    public var negotiate = false
+    /// PEM bundle of trusted CAs for HTTPS.
+    public var caFile: String?
+    public var clientCertificate: String?
+    public var clientKey: String?
+    public var userAgent = "flinkctl"
+
+    public init() {}
+}
+
+/// An HTTP client on one libcurl easy handle. Requests through one client are
+/// serialised (an easy handle serves one transfer at a time) and reuse its
+/// connections.
+public final class HTTPClient: @unchecked Sendable {
+    // @unchecked: the curl handle is touched only while `lock` is held.
+    private let lock = NSLock()
+    private let easy: CurlEasy
+    public let options: TransportOptions
+
+    public init(options: TransportOptions = TransportOptions()) throws {
+        HTTPClient.globalInit
+        self.options = options
+        self.easy = try CurlEasy()
+    }
+
+    private static let globalInit: Void = {
+        curl_global_init(Int(CURL_GLOBAL_ALL))
+    }()
+
+    /// Sends a request and waits for the whole answer. Blocks the calling thread.
+    public func perform(_ request: HTTPRequest) throws -> HTTPResponse {
+        lock.lock()
+        defer { lock.unlock() }
+        return try easy.perform(request, options: options)
+    }
+
+    /// Sends a request off the cooperative thread pool.
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.perform(request) })
+            }
+        }
+    }
+
+    /// The linked libcurl's version string.
+    public static var curlVersion: String { String(cString: curl_version()) }
+}
+
+/// Owns one curl easy handle.
+final class CurlEasy {
+    private let handle: UnsafeMutableRawPointer
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    init() throws {
+        guard let h = curl_easy_init() else {
+            throw TransportError(code: .setup, message: "libcurl could not create a handle")
+        }
+        handle = h
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    private func set(_ option: CURLoption, _ value: Int) throws {
+        try check(flinkctl_curl_setopt_long(handle, option, value), "setting option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, _ value: String) throws {
+        try check(flinkctl_curl_setopt_string(handle, option, value), "setting option \(option.rawValue)")
+    }
+
+    private func check(_ code: CURLcode, _ doing: String) throws {
+        guard code == CURLE_OK else {
+            throw TransportError(code: .setup, message: "libcurl failed \(doing)",
+                                 curlMessage: String(cString: curl_easy_strerror(code)))
+        }
+    }
+
+    func perform(_ request: HTTPRequest, options: TransportOptions) throws -> HTTPResponse {
+        curl_easy_reset(handle)
+        let sink = ResponseSink()
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+
+        errorBuffer.withUnsafeMutableBufferPointer { buf in
+            buf[0] = 0
+            _ = flinkctl_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buf.baseAddress)
+        }
+        try set(CURLOPT_URL, request.url)
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+        try set(CURLOPT_TIMEOUT_MS, Int(options.timeout * 1000))
+        try set(CURLOPT_USERAGENT, options.userAgent)
+        if options.followRedirects {
+            try set(CURLOPT_FOLLOWLOCATION, 1)
+            try set(CURLOPT_MAXREDIRS, 5)
+            // Keep PUT/POST and their bodies across 301/302/303, as 307 does.
+            try set(CURLOPT_POSTREDIR, flinkctl_curl_redir_post_all)
+        }
+        if options.negotiate {
+            try set(CURLOPT_HTTPAUTH, Int(bitPattern: UInt(flinkctl_curlauth_negotiate)))
+            try set(CURLOPT_USERPWD, ":")
+            try set(CURLOPT_UNRESTRICTED_AUTH, 1)
+        }
+        if let ca = options.caFile { try set(CURLOPT_CAINFO, ca) }
+        if let cert = options.clientCertificate { try set(CURLOPT_SSLCERT, cert) }
+        if let key = options.clientKey { try set(CURLOPT_SSLKEY, key) }
+
+        switch request.method {
+        case "GET": try set(CURLOPT_HTTPGET, 1)
+        case "HEAD": try set(CURLOPT_NOBODY, 1)
+        default: try set(CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        var bodyCopy: [CChar] = []
+        if let body = request.body {
+            bodyCopy = body.map { CChar(bitPattern: $0) }
+            try check(flinkctl_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "setting body size")
+        } else if request.method == "POST" || request.method == "PUT" {
+            try check(flinkctl_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, 0), "setting body size")
+        }
+
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        var headers = request.headers
+        // libcurl sends "Expect: 100-continue" for larger bodies; Hadoop's servers do not need the wait.
+        headers.append(("Expect", ""))
+        for (name, value) in headers {
+            headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
+        }
+        defer { curl_slist_free_all(headerList) }
+        _ = flinkctl_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
+
+        try check(flinkctl_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
+            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+            let n = size * count
+            if let ptr { sink.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: n)) }
+            return n
+        }), "setting write callback")
+        _ = flinkctl_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
+        try check(flinkctl_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, { ptr, size, count, user in
+            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+            let n = size * count
+            if let ptr { sink.addHeaderLine(UnsafeRawBufferPointer(start: ptr, count: n)) }
+            return n
+        }), "setting header callback")
+        _ = flinkctl_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
+
+        let code: CURLcode = bodyCopy.withUnsafeMutableBufferPointer { buf in
+            if request.body != nil {
+                _ = flinkctl_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(buf.baseAddress ?? UnsafeMutablePointer(mutating: "")))
+            } else if request.method == "POST" || request.method == "PUT" {
+                _ = flinkctl_curl_setopt_string(handle, CURLOPT_POSTFIELDS, "")
+            }
+            return curl_easy_perform(handle)
+        }
+        guard code == CURLE_OK else {
+            let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let words = String(cString: curl_easy_strerror(code))
+            throw TransportError(
+                code: TransportError.Code(curl: code),
+                message: "\(request.method) \(request.url) failed",
+                curlMessage: detail.isEmpty ? words : "\(words): \(detail)")
+        }
+        var status = 0
+        _ = flinkctl_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var effective: UnsafeMutablePointer<CChar>? = nil
+        _ = flinkctl_curl_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body,
+                            effectiveURL: effective.map { String(cString: $0) } ?? request.url)
+    }
+}
+
+/// Collects one response; a new status line (after a redirect or a 401
+/// round of SPNEGO) starts the headers afresh.
+final class ResponseSink {
+    var body: [UInt8] = []
+    var headers: [String: String] = [:]
+
+    func addHeaderLine(_ raw: UnsafeRawBufferPointer) {
+        let line = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if line.hasPrefix("HTTP/") {
+            headers = [:]
+            body = []
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        headers[name] = value
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Hadoop
+import Hummingbird
+import Logging
+import NIOCore
+
+/// What a running cluster publishes about itself in `DIR/cluster.json`, for
+/// `flinkctl local status|stop` and for clients looking for the default cluster.
+public struct ClusterProcessInfo: Codable, Sendable, Equatable {
+    public var pid: Int32
+    public var url: String
+    public var host: String
+    public var port: Int
+    public var directory: String
+    public var startedOn: Int64
+    public var memoryMB: Int64
+    public var vcores: Int
+
+    public static func path(directory: String) -> String {
+        (directory as NSString).appendingPathComponent("cluster.json")
+    }
+
+    public static func read(directory: String) -> ClusterProcessInfo? {
+        guard let data = FileManager.default.contents(atPath: path(directory: directory)) else { return nil }
+        return try? JSONDecoder().decode(ClusterProcessInfo.self, from: data)
+    }
+
+    /// Whether the process that wrote this is still alive.
+    public var isAlive: Bool { kill(pid, 0) == 0 || errno == EPERM }
+}
+
+/// Runs the embedded cluster in this process until SIGTERM or SIGINT: holds
+/// the directory's lock, serves REST, runs the monitor loop, and on a clean
+/// stop ends every container.
+public struct ClusterDaemon: Sendable {
+    public let configuration: LocalClusterConfiguration
+
+    public init(configuration: LocalClusterConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func run() async throws {
+        let logger: Logger = {
+            var l = Logger(label: "flinkctl.local")
+            l.logLevel = ProcessInfo.processInfo.environment["FLINKCTL_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .notice
+            return l
+        }()
+        let dir = configuration.directory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let lock = try DirectoryLock(directory: dir)
+        defer { withExtendedLifetime(lock) {} }
+
+        let cluster = try LocalCluster(configuration: configuration, logger: logger)
+        await cluster.recover()
+        try await cluster.persistIfNeeded()
+
+        let router = RESTRouter(cluster: cluster)
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in await router.respond(request) }
+        let config = configuration
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "flinkctl-local"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.port
+                await cluster.setHTTPPort(port)
+                let info = ClusterProcessInfo(pid: getpid(), url: "http://\(config.nodeHost):\(port)",
+                                              host: config.host, port: port, directory: dir, startedOn: nowMillis(),
+                                              memoryMB: config.memoryMB, vcores: config.vcores)
+                if let data = try? JSONEncoder().encode(info) {
+                    try? AtomicFile.write(data, to: ClusterProcessInfo.path(directory: dir))
+                }
+                logger.notice("embedded YARN cluster running", metadata: ["url": "\(info.url)", "dir": "\(dir)"])
+            },
+            logger: logger)
+
+        let interval = configuration.monitorInterval
+        let monitor = Task {
+            while !Task.isCancelled {
+                await cluster.tick()
+                do { try await cluster.persistIfNeeded() } catch {
+                    logger.error("cannot save the cluster state", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+        do {
+            try await app.runService()
+        } catch {
+            monitor.cancel()
+            unlink(ClusterProcessInfo.path(directory: dir))
+            throw error
+        }
+        monitor.cancel()
+        _ = await monitor.result
+        await cluster.shutdownContainers()
+        unlink(ClusterProcessInfo.path(directory: dir))
+        logger.notice("embedded YARN cluster stopped")
+    }
+}
+
+/// An exclusive lock on `DIR/cluster.lock`, held for the life of the cluster
+/// process, so that two clusters never share a directory.
+final class DirectoryLock: Sendable {
+    let fd: Int32
+
+    init(directory: String) throws {
+        let path = (directory as NSString).appendingPathComponent("cluster.lock")
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LocalClusterError(.internal, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            let other = ClusterProcessInfo.read(directory: directory).map { " (pid \($0.pid), \($0.url))" } ?? ""
+            throw LocalClusterError(.conflict, "a cluster is already running from \(directory)\(other)")
+        }
+    }
+
+    deinit { close(fd) }
+}

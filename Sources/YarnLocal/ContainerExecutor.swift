@@ -1,0 +1,137 @@
+import CSpawn
+import Foundation
+
+/// Runs containers as local process groups. Each container gets a launch
+/// script in its working directory (as YARN's `launch_container.sh`) that
+/// localizes its files, runs the command and records the command's exit code
+/// in `exitcode`, so that the code is known even to a cluster process that
+/// adopted the container after a restart.
+struct ContainerExecutor: Sendable {
+    struct Launched: Sendable {
+        var pid: Int32
+        var startTicks: UInt64
+    }
+
+    static let scriptName = "launch_container.sh"
+    static let exitCodeFile = "exitcode"
+
+    /// Writes the launch script and starts it in a new session.
+    func launch(_ container: ContainerRecord) throws -> Launched {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: container.workDir, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: container.logDir, withIntermediateDirectories: true)
+        let scriptPath = (container.workDir as NSString).appendingPathComponent(Self.scriptName)
+        try AtomicFile.write(Data(Self.script(for: container).utf8), to: scriptPath, mode: 0o700)
+        unlink((container.workDir as NSString).appendingPathComponent(Self.exitCodeFile))
+
+        let argv = ["/bin/bash", scriptPath]
+        let env = container.launch.environment.map { "\($0.key)=\($0.value)" }.sorted()
+        var error: Int32 = 0
+        let pid = withCStrings(argv) { cArgv in
+            withCStrings(env) { cEnv in
+                flinkctl_spawn("/bin/bash", cArgv, cEnv, container.workDir,
+                               (container.logDir as NSString).appendingPathComponent("stdout"),
+                               (container.logDir as NSString).appendingPathComponent("stderr"), &error)
+            }
+        }
+        guard pid > 0 else {
+            throw LocalClusterError(.internal, "cannot start container \(container.id): \(String(cString: strerror(error)))")
+        }
+        return Launched(pid: pid, startTicks: ProcessTable.startTicks(of: pid) ?? 0)
+    }
+
+    /// The shell script that localizes resources and runs the command.
+    static func script(for container: ContainerRecord) -> String {
+        var lines = ["#!/bin/bash", "# container \(container.id), written by the embedded YARN cluster"]
+        for file in container.launch.files {
+            let dest = shellQuote(file.destination)
+            lines.append("mkdir -p \"$(dirname \(dest))\" || exit 201")
+            let src = file.source
+            let local: String
+            if src.hasPrefix("http://") || src.hasPrefix("https://") {
+                let tmp = shellQuote(file.destination + ".download")
+                lines.append("curl -fsSL -o \(tmp) \(shellQuote(src)) || { echo \"localization of \(src) failed\" >&2; exit 201; }")
+                local = tmp
+            } else {
+                local = shellQuote(src.hasPrefix("file://") ? String(src.dropFirst("file://".count)) : src)
+            }
+            switch file.kind {
+            case .file:
+                lines.append("ln -sfn \(local) \(dest) 2>/dev/null || cp -f \(local) \(dest) || exit 201")
+            case .archive:
+                lines.append("mkdir -p \(dest) && tar -xf \(local) -C \(dest) || { echo \"cannot unpack \(src)\" >&2; exit 201; }")
+            }
+        }
+        lines.append("/bin/bash -c \(shellQuote(container.launch.command)) </dev/null")
+        lines.append("rc=$?")
+        lines.append("echo $rc > \(exitCodeFile).tmp && mv -f \(exitCodeFile).tmp \(exitCodeFile)")
+        lines.append("exit $rc")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Sends `signal` to the container's whole process group.
+    func signal(_ container: ContainerRecord, _ signal: Int32) {
+        guard container.pid > 0 else { return }
+        kill(-container.pid, signal)
+    }
+
+    /// The exit code the launch script recorded, if it finished.
+    func recordedExitCode(_ container: ContainerRecord) -> Int? {
+        let path = (container.workDir as NSString).appendingPathComponent(Self.exitCodeFile)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+func shellQuote(_ s: String) -> String {
+    "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for p in pointers { free(p) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Reads /proc: process liveness, start times and resident memory per session.
+enum ProcessTable {
+    static let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Fields of /proc/PID/stat after the command name (which may hold spaces).
+    static func statFields(_ pid: Int32) -> [Substring]? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: close)...].split(separator: " ")
+    }
+
+    /// Field 22 of stat: start time in clock ticks after boot.
+    static func startTicks(of pid: Int32) -> UInt64? {
+        guard let f = statFields(pid), f.count > 19 else { return nil }
+        return UInt64(f[19])
+    }
+
+    /// Whether `pid` is alive, not a zombie, and the same process that started at `ticks`.
+    static func isAlive(_ pid: Int32, startTicks ticks: UInt64) -> Bool {
+        guard let f = statFields(pid), f.count > 19 else { return false }
+        if f[0] == "Z" || f[0] == "X" { return false }
+        return ticks == 0 || UInt64(f[19]) == ticks
+    }
+
+    /// Resident bytes of every process, summed by session id (field 6).
+    static func residentBytesBySession() -> [Int32: Int64] {
+        var totals: [Int32: Int64] = [:]
+        guard let dir = opendir("/proc") else { return totals }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let pid = Int32(name), let f = statFields(pid), f.count > 21,
+                  let session = Int32(f[3]), let rssPages = Int64(f[21]) else { continue }
+            totals[session, default: 0] += rssPages * pageSize
+        }
+        return totals
+    }
+}

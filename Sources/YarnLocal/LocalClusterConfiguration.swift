@@ -1,0 +1,36 @@
+import Foundation
+
+/// How the embedded cluster runs: where it keeps everything, what it offers,
+/// and how it watches its containers.
+public struct LocalClusterConfiguration: Sendable {
+    /// Everything the cluster writes lives here: state, container directories, logs.
+    public var directory: String
+    public var host: String
+    public var port: Int
+    public var memoryMB: Int64
+    public var vcores: Int
+    /// How often container processes are checked for exit and memory use.
+    public var monitorInterval: Duration = .milliseconds(200)
+    /// Memory is checked every this many monitor rounds (reading /proc costs).
+    public var memoryCheckEvery = 5
+    /// Between SIGTERM and SIGKILL when a container is stopped.
+    public var stopGracePeriod: Duration = .seconds(5)
+    /// Default attempts for applications that do not say (yarn.resourcemanager.am.max-attempts).
+    public var defaultMaxAttempts = 2
+    /// The host name containers and URLs use.
+    public var nodeHost: String
+
+    public init(directory: String, host: String = "127.0.0.1", port: Int = 8088,
+                memoryMB: Int64 = 8192, vcores: Int = 8) {
+        self.directory = directory
+        self.host = host
+        self.port = port
+        self.memoryMB = memoryMB
+        self.vcores = vcores
+        self.nodeHost = host == "0.0.0.0" ? "127.0.0.1" : host
+    }
+
+    var stateDirectory: String { (directory as NSString).appendingPathComponent("state") }
+    var containersDirectory: String { (directory as NSString).appendingPathComponent("containers") }
+    var logsDirectory: String { (directory as NSString).appendingPathComponent("logs") }
+}

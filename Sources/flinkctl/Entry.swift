@@ -1,0 +1,8 @@
+import FlinkctlCLI
+
+@main
+struct Entry {
+    static func main() async {
+        await Flinkctl.main(nil)
+    }
+}
