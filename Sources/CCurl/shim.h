@@ -33,6 +33,12 @@ static inline CURLcode flinkctl_curl_getinfo_double(CURL *h, CURLINFO i, double 
     return curl_easy_getinfo(h, i, v);
 }
 
+// Whether this libcurl can do SPNEGO through GSS-API (CURLVERSION_NOW is a macro).
+static inline int flinkctl_curl_has_spnego(void) {
+    curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
+    return (d->features & CURL_VERSION_SPNEGO) && (d->features & CURL_VERSION_GSSAPI);
+}
+
 // Macros with casts that Swift does not import.
 static const long flinkctl_curl_redir_post_all = CURL_REDIR_POST_ALL;
 static const unsigned long flinkctl_curlauth_negotiate = CURLAUTH_NEGOTIATE;

@@ -84,9 +84,13 @@ struct YarnCommand: AsyncParsableCommand {
         func run() async throws {
             try runReporting {
                 let rm = ResourceManagerClient(endpoint: try cluster.endpoint())
+                let current = try rm.state(id)
+                if let s = YarnApplicationState(rawValue: current), s.isTerminal {
+                    print("Application \(id) has already finished: \(current)")
+                    return
+                }
                 let state = try rm.kill(id)
-                if state == "KILLED" { print("Killed application \(id)") }
-                else { print("Application \(id) has already finished: \(state)") }
+                print(state == "KILLED" ? "Killed application \(id)" : "Application \(id) finished as \(state) before it could be killed")
             }
         }
     }

@@ -96,6 +96,9 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// The linked libcurl's version string.
     public static var curlVersion: String { String(cString: curl_version()) }
+
+    /// Whether the linked libcurl can authenticate with SPNEGO through GSS-API.
+    public static var supportsSPNEGO: Bool { flinkctl_curl_has_spnego() != 0 }
 }
 
 /// Owns one curl easy handle.
