@@ -44,8 +44,7 @@ struct LogsCommand: AsyncParsableCommand {
                             }
                         } else {
                             print("==> \(label) (\(id)) \(f.fileName) <==")
-                            FileHandle.standardOutput.write(Data(bytes))
-                            if bytes.last != 10 && !bytes.isEmpty { print("") }
+                            print(String(decoding: bytes, as: UTF8.self), terminator: bytes.last == 10 || bytes.isEmpty ? "" : "\n")
                         }
                     }
                 }

@@ -123,6 +123,14 @@ struct RESTRouter: Sendable {
             }
         case "isActive":
             return text("I am Active!")
+        case "cluster":
+            // The web UI's About page; clients such as yarn-api-client probe it
+            // to find the active ResourceManager.
+            let info = await cluster.clusterInfo()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            let page = "<html><head><title>About the Cluster</title></head><body><h1>flinkctl embedded YARN cluster</h1><p>ResourceManager state: \(info.state), HA state: \(info.haState), version \(info.resourceManagerVersion)</p></body></html>"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         default:
             break
         }

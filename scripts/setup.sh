@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what flinkctl needs to build and test on Debian 12 with the Swift
+# toolchain, then builds it. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  pkg-config libcurl4-openssl-dev libkrb5-dev   # linked: libcurl (SPNEGO), MIT krb5
+  curl tar procps python3 python3-venv          # container launch scripts, tests
+  openssl openjdk-17-jdk-headless               # independent peers for PKCS#12 (openssl, keytool)
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python peers for the tests: pytest and yarn-api-client, in a private venv.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, pytest" 2>/dev/null; then
+  echo "setup: creating .venv with pytest and yarn-api-client"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3
+fi
+
+echo "setup: building flinkctl"
+swift build --build-tests "$@"

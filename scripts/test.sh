@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: installs and builds what it needs (scripts/setup.sh),
+# then runs the Swift tests (unit and integration, each starting its own
+# embedded cluster on an ephemeral port) and the Python peer tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+status=0
+echo "== swift test"
+swift test --skip-build 2>&1 | tee .build/swift-test.log || status=$?
+# Swift Testing prints its summary even when XCTest has nothing to run.
+grep -E "^(✔|✘) Test run with" .build/swift-test.log || true
+
+echo "== python peers (yarn-api-client, curl)"
+FLINKCTL_BIN="$PWD/.build/debug/flinkctl" .venv/bin/pytest -q tests/python || status=$?
+
+exit $status
