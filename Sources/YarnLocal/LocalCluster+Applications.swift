@@ -262,6 +262,7 @@ extension LocalCluster {
         app.finalStatus = finalStatus
         if !diagnostics.isEmpty { app.diagnostics = diagnostics }
         app.finishedTime = nowMillis()
+        app.amLaunch = nil // no attempt will follow
         state.apps[id] = app
         markDirty()
         for c in state.containers.values where c.appId == id && c.phase != .complete {

@@ -235,6 +235,10 @@ public actor LocalCluster {
         terminating[id] = nil
         c.phase = .complete
         c.finishTime = nowMillis()
+        // A finished container is never launched again (a restart is a new
+        // container); keep its command for the record, drop the rest so the
+        // state file stays small.
+        c.launch = LaunchSpec(command: c.launch.command, environment: [:], files: [])
         c.exitStatus = c.stopReason ?? exitStatus
         if c.stopReason == nil { c.diagnostics = diagnostics }
         state.containers[id] = c
