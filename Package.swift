@@ -46,7 +46,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "flinkctl", dependencies: ["FlinkctlCLI"]),
+        .executableTarget(
+            name: "flinkctl",
+            dependencies: ["FlinkctlCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport", "CSpawn"], path: "Tests/TestSupport"),
