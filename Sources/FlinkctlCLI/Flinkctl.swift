@@ -7,10 +7,10 @@ public struct Flinkctl: AsyncParsableCommand {
         commandName: "flinkctl",
         abstract: "Deploy and operate Apache Flink on Hadoop YARN.",
         discussion: """
-        The cluster is found from --rm, then FLINKCTL_RM, then HADOOP_CONF_DIR (yarn-site.xml),
+        The cluster is found from --rm, then FLINKCTL_RM, then HADOOP_CONF_DIR (yarn-site.xml), \
         then the embedded cluster started with `flinkctl local start`.
 
-        Exit codes: 0 success, 1 the thing checked is not healthy, 2 usage or input error,
+        Exit codes: 0 success, 1 the thing checked is not healthy, 2 usage or input error, \
         3 remote failure (cluster unreachable or refusing).
         """,
         version: "0.1.0",
