@@ -55,12 +55,4 @@ public struct KeyPair: Sendable {
     }
 
     public var publicKey: Certificate.PublicKey { certificateKey.publicKey }
-
-    /// SHA-256 with the key's own algorithm, as keytool signs by default.
-    var signatureAlgorithm: Certificate.SignatureAlgorithm {
-        switch backing {
-        case .rsa: return .sha256WithRSAEncryption
-        case .p256: return .ecdsaWithSHA256
-        }
-    }
 }

@@ -48,15 +48,6 @@ public struct PrivateKeyEntry: Sendable {
         self.localKeyID = localKeyID
     }
 
-    /// An entry for `key` whose local key id is Java's "Time <millis>" form, so that keytool shows the creation date.
-    public init(alias: String, key: KeyPair, chain: [Certificate], created: Date = Date()) {
-        self.init(
-            alias: alias,
-            privateKeyPKCS8: key.pkcs8DER,
-            chain: chain,
-            localKeyID: Array("Time \(Int64((created.timeIntervalSince1970 * 1000).rounded()))".utf8)
-        )
-    }
 
     /// The key in swift-certificates' form, for signing.
     public func certificatePrivateKey() throws -> Certificate.PrivateKey {

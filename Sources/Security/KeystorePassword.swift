@@ -32,6 +32,17 @@ public struct KeystorePassword: Sendable, CustomStringConvertible, CustomDebugSt
         return bytes
     }
 
+    /// Java derives PBES2 keys only from ASCII passwords ("getSecretKey failed: Password is not ASCII"),
+    /// so a keystore meant for Flink must have one.
+    public func checkJavaCompatible() throws {
+        guard self.text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) else {
+            throw SecurityError(.invalidArgument, "the keystore password must be printable ASCII: Java cannot open PKCS#12 files protected by other characters")
+        }
+        guard !self.text.isEmpty else {
+            throw SecurityError(.invalidArgument, "the keystore password is empty")
+        }
+    }
+
     /// The first line of `path`, without its line ending, the way `keytool -storepass:file` and
     /// `openssl -passin file:` read it.
     public static func fromFile(_ path: String) throws -> KeystorePassword {

@@ -24,6 +24,7 @@ public struct PKCS12Writer: Sendable {
     public init() {}
 
     public func serialize(_ keystore: Keystore, password: KeystorePassword) throws -> [UInt8] {
+        try password.checkJavaCompatible()
         do {
             return try self.serializeUnchecked(keystore, password: password)
         } catch let error as SecurityError {

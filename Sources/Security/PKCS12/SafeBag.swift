@@ -47,7 +47,12 @@ struct SafeBag: DERImplicitlyTaggable, Hashable, Sendable {
             }
             var attributes: [PKCS12Attribute] = []
             if let node = nodes.next() {
-                attributes = try DER.set(of: PKCS12Attribute.self, identifier: .set, rootNode: node)
+                // Java writes the SET OF attributes unsorted, which strict DER forbids: accept any order.
+                attributes = try DER.set(node, identifier: .set) { nodes in
+                    var attributes: [PKCS12Attribute] = []
+                    while let attribute = nodes.next() { attributes.append(try PKCS12Attribute(derEncoded: attribute)) }
+                    return attributes
+                }
             }
             return SafeBag(bagID: bagID, bagValue: value, attributes: attributes)
         }
