@@ -33,13 +33,13 @@ public struct KeystorePassword: Sendable, CustomStringConvertible, CustomDebugSt
     }
 
     /// Java derives PBES2 keys only from ASCII passwords ("getSecretKey failed: Password is not ASCII"),
-    /// so a keystore meant for Flink must have one.
+    /// so a keystore meant for Flink must have one; keytool also wants at least 6 characters.
     public func checkJavaCompatible() throws {
         guard self.text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) else {
             throw SecurityError(.invalidArgument, "the keystore password must be printable ASCII: Java cannot open PKCS#12 files protected by other characters")
         }
-        guard !self.text.isEmpty else {
-            throw SecurityError(.invalidArgument, "the keystore password is empty")
+        guard self.text.count >= 6 else {
+            throw SecurityError(.invalidArgument, "the keystore password must be at least 6 characters (keytool refuses shorter ones)")
         }
     }
 

@@ -67,7 +67,7 @@ public struct FlinkTLSMaterial: Sendable {
         let nodeKey = try KeyPair.generate(request.keyType)
         let ca = try issuer.makeCertificateAuthority(
             key: caKey,
-            commonName: "flinkctl CA \(request.resolvedCommonName)",
+            commonName: FlinkTLSMaterial.caCommonName(for: request.resolvedCommonName, now: now),
             validityDays: max(request.caValidityDays, request.validityDays)
         )
         let node = try issuer.issueNodeCertificate(
@@ -110,6 +110,16 @@ public struct FlinkTLSMaterial: Sendable {
             .init(name: FlinkTLSFileNames.caKeystore, contents: try writer.serialize(caKeystore, password: password)),
             .init(name: FlinkTLSFileNames.caPEM, contents: Array(try caCertificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined().utf8)),
         ]
+    }
+
+    /// A CA name unique to its creation time: after a CA rollover the old and the new CA are both
+    /// trusted, and chains are built by issuer name, so the two must not share one.
+    static func caCommonName(for node: String, now: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let tag = randomBytes(2).map { String(format: "%02x", $0) }.joined()
+        return "flinkctl CA \(node) \(formatter.string(from: now)) \(tag)"
     }
 
     /// Java's "Time <epoch millis>" local key id.
