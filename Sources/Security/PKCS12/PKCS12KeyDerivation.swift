@@ -35,10 +35,14 @@ enum PKCS12KeyDerivation {
         var output: [UInt8] = []
         output.reserveCapacity(byteCount + u)
         while output.count < byteCount {
-            var a = Array(H.hash(data: diversifier + i))
+            // H^r(D || I): hash the digest in place, without an allocation per round.
+            var digest = H.hash(data: diversifier + i)
             for _ in 1..<max(iterations, 1) {
-                a = Array(H.hash(data: a))
+                var hasher = H()
+                digest.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                digest = hasher.finalize()
             }
+            let a = Array(digest)
             output += a
             guard output.count < byteCount else { break }
 
