@@ -122,7 +122,7 @@ public struct AtomicFileSet: Sendable {
         file.contents.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let written = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -154,4 +154,15 @@ public struct AtomicFileSet: Sendable {
         }
         return (error as NSError).localizedDescription
     }
+}
+
+/// `write(2)`, named apart from `AtomicFileSet.write(_:)`.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #elseif canImport(Musl)
+    return Musl.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
+    #endif
 }
