@@ -317,9 +317,7 @@ func runSecurity(_ body: () throws -> Void) throws {
 }
 
 func iso8601(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: date)
+    UTCTimestamp.string(date)
 }
 
 /// JSON with ISO 8601 dates (the shared printJSON uses Foundation's default, seconds since 2001).

@@ -115,11 +115,8 @@ public struct FlinkTLSMaterial: Sendable {
     /// A CA name unique to its creation time: after a CA rollover the old and the new CA are both
     /// trusted, and chains are built by issuer name, so the two must not share one.
     static func caCommonName(for node: String, now: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        formatter.timeZone = TimeZone(identifier: "UTC")
         let tag = randomBytes(2).map { String(format: "%02x", $0) }.joined()
-        return "flinkctl CA \(node) \(formatter.string(from: now)) \(tag)"
+        return "flinkctl CA \(node) \(UTCTimestamp.day(now)) \(tag)"
     }
 
     /// Java's "Time <epoch millis>" local key id.
