@@ -87,4 +87,34 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: dir + "/short-tls"), "nothing is written on failure")
         }
     }
+
+    /// security/renew-certificates.sh, as cron would run it: 0 nothing due, 1 renewed, 2 unreadable.
+    @Test func renewScriptExitCodes() throws {
+        let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("security/renew-certificates.sh").path
+        try #require(FileManager.default.isExecutableFile(atPath: scriptPath), "missing \(scriptPath)")
+        try withTemporaryDirectory { dir in
+            let tls = dir + "/tls"
+            try FileManager.default.createDirectory(atPath: tls, withIntermediateDirectories: true)
+            try write("cron-secret-3\n", to: tls + "/.password")
+            let gen = try flinkctl(["security", "keystore", "generate", "--out", tls, "--password-file", tls + "/.password",
+                                    "--key-type", "ec-p256", "--validity", "20"])
+            try #require(gen.status == 0, "\(gen.stderr)")
+            let env = ["FLINKCTL": Self.binary, "LOG_FILE": dir + "/renew.log"]
+
+            func script(_ args: [String], _ extra: [String: String] = [:]) throws -> ProcessResult {
+                try run("/usr/bin/env", env.merging(extra) { $1 }.map { "\($0.key)=\($0.value)" } + ["bash", scriptPath] + args)
+            }
+            let nothing = try script([tls, "10"])
+            #expect(nothing.status == 0, "\(nothing.stderr)")
+            let renewed = try script([tls, "30"])
+            #expect(renewed.status == 1, "\(renewed.stderr)")
+            let log = String(decoding: try read(dir + "/renew.log"), as: UTF8.self)
+            #expect(log.contains("Renewed the node certificate"), "\(log)")
+            #expect(try script([tls, "30"]).status == 0, "renewed for 365 days: nothing due any more")
+            try write("wrong-secret\n", to: dir + "/wrong")
+            let unreadable = try script([tls, "30"], ["PASSWORD_FILE": dir + "/wrong"])
+            #expect(unreadable.status == 2, "\(unreadable.stderr)")
+        }
+    }
 }
