@@ -32,11 +32,13 @@ let package = Package(
         // Domain modules.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
+        .target(name: "Kerberos", dependencies: ["CKrb5"]),
         .target(
             name: "YarnLocal",
             dependencies: [
-                "Hadoop", "CSpawn",
+                "Hadoop", "CSpawn", "Kerberos",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "FlinkctlCLI",
             dependencies: [
-                "Hadoop", "YarnLocal", "HTTPTransport", "CSpawn", "Security",
+                "Hadoop", "YarnLocal", "HTTPTransport", "CSpawn", "Security", "Kerberos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,5 +72,6 @@ let package = Package(
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "TestSupport"]),
     ]
 )
