@@ -3,6 +3,7 @@ import CSpawn
 import Foundation
 import Hadoop
 import HTTPTransport
+import Kerberos
 import YarnLocal
 
 struct LocalCommand: AsyncParsableCommand {
@@ -55,7 +56,10 @@ struct LocalCommand: AsyncParsableCommand {
         @Option(name: .customLong("start-timeout"), help: "Seconds to wait for the cluster to answer.")
         var startTimeout: Double = 30
 
+        @OptionGroup var kerberos: LocalKerberosOptions
+
         func validate() throws {
+            try kerberos.check()
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard memoryMB > 0 else { throw ValidationError("--memory-mb must be positive") }
             guard vcores > 0 else { throw ValidationError("--vcores must be positive") }
@@ -67,6 +71,7 @@ struct LocalCommand: AsyncParsableCommand {
             if let ms = ProcessInfo.processInfo.environment["FLINKCTL_LOCAL_GRACE_MS"], let n = Int(ms) {
                 config.stopGracePeriod = .milliseconds(n)
             }
+            try runReporting { try kerberos.apply(to: &config) }
             if foreground {
                 do {
                     try await ClusterDaemon(configuration: config).run()
@@ -93,7 +98,7 @@ struct LocalCommand: AsyncParsableCommand {
             let logFile = (logs as NSString).appendingPathComponent("cluster.log")
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let args = [exe, "local", "start", "--foreground", "--dir", dir, "--port", String(port), "--host", host,
-                        "--memory-mb", String(memoryMB), "--vcores", String(vcores)]
+                        "--memory-mb", String(memoryMB), "--vcores", String(vcores)] + kerberos.arguments
             let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
             var err: Int32 = 0
             let pid = withCStringArray(args) { a in
@@ -108,9 +113,7 @@ struct LocalCommand: AsyncParsableCommand {
                     let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
                     throw CLIError("the cluster process exited at start:\n\(tail)", exitCode: ExitStatusCode.remote)
                 }
-                if let info = ClusterProcessInfo.read(directory: dir), info.pid == pid,
-                   let endpoint = try? RESTEndpoint(address: ClusterAddress(urls: [info.url])),
-                   (try? ResourceManagerClient(endpoint: endpoint).clusterInfo()) != nil {
+                if let info = ClusterProcessInfo.read(directory: dir), info.pid == pid, Self.answers(info.url) {
                     print("Embedded YARN cluster running at \(info.url) (pid \(pid), \(info.memoryMB) MB, \(info.vcores) vcores)")
                     print("Directory: \(dir)")
                     print("Log: \(logFile)")

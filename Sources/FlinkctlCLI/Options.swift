@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hadoop
 import HTTPTransport
+import Kerberos
 import YarnLocal
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -23,6 +24,18 @@ struct ClusterOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Request timeout in seconds.", valueName: "SECONDS"))
     var timeout: Double = 60
+
+    @Option(name: .long, help: ArgumentHelp("Kerberos keytab to log in from (SPNEGO); with --principal. Without them, the ticket cache is used.", valueName: "FILE"))
+    var keytab: String?
+
+    @Option(name: .long, help: ArgumentHelp("Kerberos principal to log in as from --keytab, e.g. alice@EXAMPLE.COM.", valueName: "P"))
+    var principal: String?
+
+    func validate() throws {
+        if (keytab == nil) != (principal == nil) {
+            throw ValidationError("--keytab and --principal go together")
+        }
+    }
 
     /// Resolves the cluster address: --rm, FLINKCTL_RM, HADOOP_CONF_DIR, then the embedded default.
     func address() throws -> ClusterAddress {
@@ -64,7 +77,11 @@ struct ClusterOptions: ParsableArguments {
     func endpoint() throws -> RESTEndpoint {
         var options = TransportOptions()
         options.timeout = timeout
-        return try RESTEndpoint(address: try address(), options: options)
+        // Negotiate only answers a server's 401 challenge; simple-auth clusters never send one.
+        options.negotiate = HTTPClient.supportsSPNEGO
+        var address = try address()
+        if principal != nil && user == nil { address.user = nil }
+        return try RESTEndpoint(address: address, options: options, login: try spnegoLogin())
     }
 }
 
@@ -84,8 +101,13 @@ func runReporting(_ body: () throws -> Void) throws {
         printError(e.message)
         if let hint = e.hint { printError(hint) }
         throw ExitCode(e.exitCode)
+    } catch let e as KerberosError {
+        throw ExitCode(reportKerberos(e))
     } catch let e as HadoopError {
         printError(e.description)
+        if e.status == 401 {
+            printError("The cluster asks for Kerberos (SPNEGO): log in with kinit or `flinkctl security kinit`, or give --keytab FILE --principal P.")
+        }
         if e.code == .unreachable {
             printError("Is the cluster running? Start one with `flinkctl local start`, or point --rm at a ResourceManager.")
         }

@@ -6,13 +6,13 @@ import Security
 struct SecurityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "security",
-        abstract: "Keystores, truststores and certificates for Flink's internal and REST TLS.",
+        abstract: "Keystores, truststores and certificates for Flink's TLS; Kerberos keytab logins.",
         discussion: """
         Passwords come from a file (--password-file, first line) or an environment variable
         (--password-env), never from the command line. The keystore and the truststore share one
         password: PKCS#12 has one, and Java uses the store password for the key.
         """,
-        subcommands: [KeystoreCommand.self, CertCommand.self]
+        subcommands: [KeystoreCommand.self, CertCommand.self, Kinit.self, Klist.self, KeytabCommand.self]
     )
 
     struct KeystoreCommand: AsyncParsableCommand {

@@ -28,13 +28,20 @@ public final class RESTEndpoint: @unchecked Sendable {
     private let lock = NSLock()
     private var preferred = 0
 
-    public init(address: ClusterAddress, http: HTTPClient) {
+    /// Keeps a Kerberos ticket for SPNEGO fresh; nil uses whatever cache `KRB5CCNAME` names.
+    public let login: SPNEGOLogin?
+    /// The `hadoop.auth` cookie, reused while valid to skip SPNEGO.
+    public let cookies = AuthCookieJar()
+
+    public init(address: ClusterAddress, http: HTTPClient, login: SPNEGOLogin? = nil) {
         self.address = address
         self.http = http
+        self.login = login
     }
 
-    public convenience init(address: ClusterAddress, options: TransportOptions = TransportOptions()) throws {
-        self.init(address: address, http: try HTTPClient(options: options))
+    public convenience init(address: ClusterAddress, options: TransportOptions = TransportOptions(),
+                            login: SPNEGOLogin? = nil) throws {
+        self.init(address: address, http: try HTTPClient(options: options), login: login)
     }
 
     /// Builds a full URL for `path` with the query items and `user.name`.
@@ -63,12 +70,9 @@ public final class RESTEndpoint: @unchecked Sendable {
         for step in 0..<address.urls.count {
             let index = (start + step) % address.urls.count
             let base = address.urls[index]
-            var headers: [(String, String)] = [("Accept", "application/json")]
-            if body != nil { headers.append(("Content-Type", contentType)) }
-            let request = HTTPRequest(method: method, url: url(base: base, path: path, query: query),
-                                      headers: headers, body: body)
             do {
-                let response = try http.perform(request)
+                let response = try exchange(method, url(base: base, path: path, query: query), body: body,
+                                            contentType: contentType)
                 if Self.isStandbyWithoutActive(response) {
                     failures.append("\(base): standby ResourceManager with no active one")
                     continue
@@ -84,6 +88,27 @@ public final class RESTEndpoint: @unchecked Sendable {
         }
         throw HadoopError(code: .unreachable,
                           message: "no ResourceManager answered (\(failures.joined(separator: "; ")))")
+    }
+
+    /// One request to one address, with SPNEGO: the `hadoop.auth` cookie while
+    /// valid, and after a 401 that asks for Negotiate one retry with a fresh login.
+    func exchange(_ method: String, _ url: String, body: [UInt8]?, contentType: String) throws -> HTTPResponse {
+        var retried = false
+        while true {
+            try login?.ensureTicket()
+            var headers: [(String, String)] = [("Accept", "application/json")]
+            if body != nil { headers.append(("Content-Type", contentType)) }
+            if let cookie = cookies.header() { headers.append(("Cookie", cookie)) }
+            let response = try http.perform(HTTPRequest(method: method, url: url, headers: headers, body: body))
+            cookies.absorb(response)
+            guard response.status == 401, let login, !retried,
+                  response.headers["www-authenticate"]?.lowercased().hasPrefix("negotiate") == true else {
+                return response
+            }
+            retried = true
+            cookies.clear()
+            try login.renew()
+        }
     }
 
     /// A standby RM that knows no active one answers 200 or 307 with a text body.

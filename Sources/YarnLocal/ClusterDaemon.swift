@@ -1,6 +1,7 @@
 import Foundation
 import Hadoop
 import Hummingbird
+import Kerberos
 import Logging
 import NIOCore
 
@@ -54,8 +55,16 @@ public struct ClusterDaemon: Sendable {
         await cluster.recover()
         try await cluster.persistIfNeeded()
 
-        let router = RESTRouter(cluster: cluster)
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in await router.respond(request) }
+        var router = RESTRouter(cluster: cluster)
+        if let kerberos = configuration.kerberos {
+            do {
+                router.authenticator = try SPNEGOAuthenticator(settings: kerberos)
+            } catch let e as KerberosError {
+                throw LocalClusterError(.badRequest, ([e.description] + [e.hint].compactMap { $0 }).joined(separator: "\n"))
+            }
+            logger.notice("Kerberos (SPNEGO) required on every call", metadata: ["principal": "\(router.authenticator!.acceptor.principal)"])
+        }
+        let responder = CallbackResponder<BasicRequestContext> { [router] request, _ in await router.respond(request) }
         let config = configuration
         let app = Application(
             responder: responder,

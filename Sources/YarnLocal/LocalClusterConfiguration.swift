@@ -19,6 +19,8 @@ public struct LocalClusterConfiguration: Sendable {
     public var defaultMaxAttempts = 2
     /// The host name containers and URLs use.
     public var nodeHost: String
+    /// Kerberos mode: SPNEGO on every REST call, ACLs on changes.
+    public var kerberos: KerberosServerSettings?
 
     public init(directory: String, host: String = "127.0.0.1", port: Int = 8088,
                 memoryMB: Int64 = 8192, vcores: Int = 8) {

@@ -1,6 +1,7 @@
 import Foundation
 import Hadoop
 import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// The embedded cluster's REST surface: ResourceManager (`/ws/v1/cluster`),
@@ -8,10 +9,33 @@ import NIOCore
 /// with Hadoop's JSON shapes and error bodies.
 struct RESTRouter: Sendable {
     let cluster: LocalCluster
+    /// Kerberos mode: SPNEGO on every call, ACLs on changes, `user.name` ignored.
+    var authenticator: SPNEGOAuthenticator? = nil
+    /// The authenticated caller of the request being served (Kerberos mode).
+    var caller: String? = nil
 
     private enum API { case resourceManager, services }
 
     func respond(_ request: Request) async -> Response {
+        guard let authenticator else { return await dispatch(request) }
+        switch authenticator.authenticate(request) {
+        case .challenge(let reason, _):
+            var response = errorResponse(LocalClusterError(.unauthorized, reason),
+                                         api: request.uri.path.hasPrefix("/app/v1/services") ? .services : .resourceManager)
+            response.headers[.wwwAuthenticate] = "Negotiate"
+            // An empty cookie clears a stale one, as Hadoop's filter does.
+            response.headers[.setCookie] = "hadoop.auth=; Path=/; HttpOnly"
+            return response
+        case .authenticated(let user, let headers):
+            var scoped = self
+            scoped.caller = user
+            var response = await scoped.dispatch(request)
+            for (name, value) in headers { response.headers.append(HTTPField(name: name, value: value)) }
+            return response
+        }
+    }
+
+    private func dispatch(_ request: Request) async -> Response {
         let path = request.uri.path
         let api: API = path.hasPrefix("/app/v1/services") ? .services : .resourceManager
         do {
@@ -86,8 +110,10 @@ struct RESTRouter: Sendable {
         request.uri.queryParameters[Substring(name)].map { String($0).removingPercentEncoding ?? String($0) }
     }
 
-    /// The caller, from simple authentication's `user.name`.
+    /// The caller: the Kerberos principal's short name in Kerberos mode,
+    /// else simple authentication's `user.name`.
     func user(_ request: Request) -> String? {
+        if authenticator != nil { return caller }
         guard let u = query(request, "user.name"), !u.isEmpty else { return nil }
         return u
     }
@@ -97,6 +123,13 @@ struct RESTRouter: Sendable {
             throw LocalClusterError(.unauthorized, "Unable to obtain user name, user not authenticated (add ?user.name=NAME)")
         }
         return u
+    }
+
+    /// Kerberos mode's ACL on changes: only the owner and the admins may
+    /// kill, flex, stop or destroy; others get 403. Without Kerberos anyone may.
+    func authorize(_ user: String, owner: String, _ action: String) throws {
+        guard let authenticator, user != owner, !authenticator.settings.admins.contains(user) else { return }
+        throw LocalClusterError(.forbidden, "User \(user) cannot \(action): only its owner \(owner) and the cluster's admins may")
     }
 
     func methodNotAllowed(_ request: Request) -> LocalClusterError {
@@ -186,7 +219,8 @@ struct RESTRouter: Sendable {
             return json(AppState(state: try await cluster.appState(p[1])))
         case (.put, 3, "apps") where p[2] == "state":
             let user = try requireUser(request)
-            _ = try await cluster.appState(p[1]) // 400/404 before reading the body
+            let owner = try await cluster.application(p[1]).user // 404 before reading the body
+            try authorize(user, owner: owner, "kill application \(p[1])")
             let target = try await decode(AppState.self, request)
             let now = try await cluster.setAppState(p[1], target: target.state, user: user)
             try await cluster.persistIfNeeded()
@@ -271,21 +305,22 @@ struct RESTRouter: Sendable {
             return json(try await cluster.service(p[0]))
         case (.put, 1):
             let user = try requireUser(request)
-            _ = try await cluster.service(p[0])
+            try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "change service \(p[0])")
             let body = try await decode(Service.self, request)
             let (status, answer) = try await cluster.updateService(p[0], body: body, user: user)
             try await cluster.persistIfNeeded()
             return json(answer, status: status)
         case (.delete, 1):
-            _ = try requireUser(request)
+            let user = try requireUser(request)
+            try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "destroy service \(p[0])")
             let answer = try await cluster.destroyService(p[0])
             try await cluster.persistIfNeeded()
             return json(answer)
         case (.get, 2) where p[1] == "component-instances":
             return json(try await cluster.componentInstances(p[0]))
         case (.put, 3) where p[1] == "components":
-            _ = try requireUser(request)
-            _ = try await cluster.service(p[0])
+            let user = try requireUser(request)
+            try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "flex service \(p[0])")
             let body = try await decode(ComponentFlex.self, request)
             let answer = try await cluster.flex(p[0], component: p[2], body: body)
             try await cluster.persistIfNeeded()

@@ -32,7 +32,8 @@ public struct CommandResult: Sendable {
 
 /// Runs a program with arguments and waits for it.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                input: String? = nil) throws -> CommandResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -40,7 +41,13 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
+    let stdin = input.map { _ in Pipe() }
+    if let stdin { p.standardInput = stdin }
     try p.run()
+    if let stdin, let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
@@ -57,18 +64,26 @@ public final class TestCluster: @unchecked Sendable {
     public private(set) var pid: Int32
     public let memoryMB: Int
     public let vcores: Int
+    /// More `local start` options (e.g. --kerberos …) and environment (e.g. KRB5_CONFIG).
+    public let extraArguments: [String]
+    public let environment: [String: String]
 
-    public init(directory: String, memoryMB: Int = 4096, vcores: Int = 16) throws {
+    public init(directory: String, memoryMB: Int = 4096, vcores: Int = 16,
+                extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         self.directory = directory
         self.memoryMB = memoryMB
         self.vcores = vcores
-        (url, pid) = try Self.start(directory: directory, port: 0, memoryMB: memoryMB, vcores: vcores)
+        self.extraArguments = extraArguments
+        self.environment = environment
+        (url, pid) = try Self.start(directory: directory, port: 0, memoryMB: memoryMB, vcores: vcores,
+                                    extraArguments: extraArguments, environment: environment)
     }
 
-    static func start(directory: String, port: Int, memoryMB: Int, vcores: Int) throws -> (String, Int32) {
+    static func start(directory: String, port: Int, memoryMB: Int, vcores: Int,
+                      extraArguments: [String] = [], environment: [String: String] = [:]) throws -> (String, Int32) {
         let r = try run(flinkctlBinary, ["local", "start", "--dir", directory, "--port", String(port),
-                                         "--memory-mb", String(memoryMB), "--vcores", String(vcores)],
-                        environment: ["FLINKCTL_LOCAL_GRACE_MS": "1500"])
+                                         "--memory-mb", String(memoryMB), "--vcores", String(vcores)] + extraArguments,
+                        environment: environment.merging(["FLINKCTL_LOCAL_GRACE_MS": "1500"]) { $1 })
         guard r.status == 0 else {
             throw HadoopError(code: .configuration, message: "local start failed (\(r.status)): \(r.stderr)")
         }
@@ -80,7 +95,8 @@ public final class TestCluster: @unchecked Sendable {
     /// Starts the cluster again on the same directory and port.
     public func restart() throws {
         let port = Int(url.split(separator: ":").last!)!
-        (url, pid) = try Self.start(directory: directory, port: port, memoryMB: memoryMB, vcores: vcores)
+        (url, pid) = try Self.start(directory: directory, port: port, memoryMB: memoryMB, vcores: vcores,
+                                    extraArguments: extraArguments, environment: environment)
     }
 
     public func endpoint(user: String? = "tester") throws -> RESTEndpoint {
