@@ -8,6 +8,8 @@ APT_PACKAGES=(
   pkg-config libcurl4-openssl-dev libkrb5-dev   # linked: libcurl (SPNEGO), MIT krb5
   curl tar procps python3 python3-venv          # container launch scripts, tests
   openssl openjdk-17-jdk-headless               # independent peers for PKCS#12 (openssl, keytool)
+  krb5-kdc krb5-admin-server krb5-user          # a real MIT KDC for the Kerberos tests; kinit/klist as peers
+  gcc                                           # builds the gssapi wheel for requests-gssapi
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -20,11 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Python peers for the tests: pytest and yarn-api-client, in a private venv.
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, pytest" 2>/dev/null; then
-  echo "setup: creating .venv with pytest and yarn-api-client"
+# Python peers for the tests: pytest, yarn-api-client and requests-gssapi, in a private venv.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, pytest, requests_gssapi" 2>/dev/null; then
+  echo "setup: creating .venv with pytest, yarn-api-client and requests-gssapi"
   python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3
+  .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3 requests-gssapi==1.4.0
 fi
 
 echo "setup: building flinkctl"
