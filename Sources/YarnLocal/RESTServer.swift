@@ -312,7 +312,9 @@ struct RESTRouter: Sendable {
             return json(answer, status: status)
         case (.delete, 1):
             let user = try requireUser(request)
-            try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "destroy service \(p[0])")
+            if authenticator != nil {
+                try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "destroy service \(p[0])")
+            }
             let answer = try await cluster.destroyService(p[0])
             try await cluster.persistIfNeeded()
             return json(answer)

@@ -164,6 +164,9 @@ struct SecuredClusterTests {
                                                     "--principal", "alice", "--output", "json"], environment: noTicket)
                 let listed = try? JSONSerialization.jsonObject(with: Data(apps.stdout.utf8)) as? [Any]
                 #expect(apps.status == 0 && listed?.isEmpty == true, "\(apps.status) \(apps.stdout) \(apps.stderr)")
+                // Neither tokens nor cookie signatures reach the cluster's log.
+                let log = (try? String(contentsOfFile: dir + "/logs/cluster.log", encoding: .utf8)) ?? ""
+                #expect(!log.contains("Negotiate ") && !log.contains("&s="), "the cluster log shows credentials:\n\(log)")
                 let refused = try run(flinkctlBinary, ["yarn", "apps", "--rm", cluster.url], environment: noTicket)
                 #expect(refused.status == 3 && refused.stderr.contains("HTTP 401") && refused.stderr.contains("--keytab"),
                         "\(refused.status) \(refused.stderr)")

@@ -4,6 +4,7 @@ import Hadoop
 import HTTPTransport
 @testable import Kerberos
 import Testing
+import TestSupport
 
 @Suite("Kerberos: names, errors, keytab permissions, cookies")
 struct KerberosUnitTests {
@@ -74,5 +75,32 @@ struct KerberosUnitTests {
         jar.absorb(HTTPResponse(status: 200, headers: ["set-cookie": "hadoop.auth=\"\(token)\"; Path=/"], body: [], effectiveURL: ""))
         jar.absorb(HTTPResponse(status: 401, headers: ["set-cookie": "hadoop.auth=; Path=/; HttpOnly"], body: [], effectiveURL: ""))
         #expect(jar.header() == nil)
+    }
+}
+
+@Suite("Kerberos command-line help")
+struct KerberosHelpTests {
+    @Test("each Kerberos command explains its options", arguments: [
+        (["security", "kinit", "--help"], ["--keytab", "--principal", "--ccache", "chmod 600"]),
+        (["security", "klist", "--help"], ["--ccache", "Exit code 1", "expired"]),
+        (["security", "keytab", "list", "--help"], ["kvno", "No key material"]),
+        (["yarn", "apps", "--help"], ["--keytab", "--principal", "ticket cache"]),
+        (["yarn", "kill", "--help"], ["--keytab", "--principal"]),
+        (["local", "start", "--help"], ["--kerberos", "--keytab", "--principal", "--admins", "user.name"]),
+    ])
+    func help(args: [String], words: [String]) throws {
+        let r = try run(flinkctlBinary, args)
+        #expect(r.status == 0)
+        for word in words {
+            #expect(r.stdout.contains(word), "\(args.joined(separator: " ")) lacks '\(word)':\n\(r.stdout)")
+        }
+    }
+
+    @Test("--keytab without --principal, and --kerberos without a keytab, are usage errors")
+    func usage() throws {
+        let r = try run(flinkctlBinary, ["yarn", "apps", "--keytab", "/nonexistent"])
+        #expect(r.status == 2 && r.stderr.contains("--keytab and --principal go together"), "\(r.status) \(r.stderr)")
+        let l = try run(flinkctlBinary, ["local", "start", "--kerberos"])
+        #expect(l.status == 2 && l.stderr.contains("--kerberos needs --keytab"), "\(l.status) \(l.stderr)")
     }
 }
