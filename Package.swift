@@ -38,6 +38,7 @@ let package = Package(
             dependencies: [
                 "Hadoop", "CSpawn", "Kerberos",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -57,9 +57,11 @@ struct LocalCommand: AsyncParsableCommand {
         var startTimeout: Double = 30
 
         @OptionGroup var kerberos: LocalKerberosOptions
+        @OptionGroup var tls: LocalTLSOptions
 
         func validate() throws {
             try kerberos.check()
+            try tls.check()
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard memoryMB > 0 else { throw ValidationError("--memory-mb must be positive") }
             guard vcores > 0 else { throw ValidationError("--vcores must be positive") }
@@ -72,6 +74,7 @@ struct LocalCommand: AsyncParsableCommand {
                 config.stopGracePeriod = .milliseconds(n)
             }
             try runReporting { try kerberos.apply(to: &config) }
+            try runSecurity { try tls.apply(to: &config) }
             if foreground {
                 do {
                     try await ClusterDaemon(configuration: config).run()
@@ -98,7 +101,7 @@ struct LocalCommand: AsyncParsableCommand {
             let logFile = (logs as NSString).appendingPathComponent("cluster.log")
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let args = [exe, "local", "start", "--foreground", "--dir", dir, "--port", String(port), "--host", host,
-                        "--memory-mb", String(memoryMB), "--vcores", String(vcores)] + kerberos.arguments
+                        "--memory-mb", String(memoryMB), "--vcores", String(vcores)] + kerberos.arguments + tls.arguments
             let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
             var err: Int32 = 0
             let pid = withCStringArray(args) { a in

@@ -31,6 +31,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Kerberos principal to log in as from --keytab, e.g. alice@EXAMPLE.COM.", valueName: "P"))
     var principal: String?
 
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("PEM file of the CA(s) to trust for https:// addresses.", valueName: "FILE"))
+    var caFile: String?
+
     func validate() throws {
         if (keytab == nil) != (principal == nil) {
             throw ValidationError("--keytab and --principal go together")
@@ -79,6 +82,7 @@ struct ClusterOptions: ParsableArguments {
         options.timeout = timeout
         // Negotiate only answers a server's 401 challenge; simple-auth clusters never send one.
         options.negotiate = HTTPClient.supportsSPNEGO
+        options.caFile = caFile
         var address = try address()
         if principal != nil && user == nil { address.user = nil }
         return try RESTEndpoint(address: address, options: options, login: try spnegoLogin())
@@ -108,7 +112,9 @@ func runReporting(_ body: () throws -> Void) throws {
         if e.status == 401 {
             printError("The cluster asks for Kerberos (SPNEGO): log in with kinit or `flinkctl security kinit`, or give --keytab FILE --principal P.")
         }
-        if e.code == .unreachable {
+        if let t = e.underlying as? TransportError, t.code == .tls {
+            printError("The server's certificate is not trusted here: give the CA that signed it with --ca-file PEM.")
+        } else if e.code == .unreachable {
             printError("Is the cluster running? Start one with `flinkctl local start`, or point --rm at a ResourceManager.")
         }
         let input = e.status.map { [400, 404, 405, 409].contains($0) } ?? false

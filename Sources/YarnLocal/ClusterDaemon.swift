@@ -1,6 +1,7 @@
 import Foundation
 import Hadoop
 import Hummingbird
+import HummingbirdCore
 import Kerberos
 import Logging
 import NIOCore
@@ -66,13 +67,20 @@ public struct ClusterDaemon: Sendable {
         }
         let responder = CallbackResponder<BasicRequestContext> { [router] request, _ in await router.respond(request) }
         let config = configuration
+        let server: HTTPServerBuilder
+        do {
+            server = try configuration.tls?.serverBuilder() ?? .http1()
+        } catch {
+            throw LocalClusterError(.badRequest, "cannot use the TLS certificate and key: \(error)")
+        }
         let app = Application(
             responder: responder,
+            server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "flinkctl-local"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 await cluster.setHTTPPort(port)
-                let info = ClusterProcessInfo(pid: getpid(), url: "http://\(config.nodeHost):\(port)",
+                let info = ClusterProcessInfo(pid: getpid(), url: "\(config.scheme)://\(config.nodeHost):\(port)",
                                               host: config.host, port: port, directory: dir, startedOn: nowMillis(),
                                               memoryMB: config.memoryMB, vcores: config.vcores)
                 if let data = try? JSONEncoder().encode(info) {

@@ -66,7 +66,7 @@ extension LocalCluster {
         let finished = app.state.isTerminal
         let amContainer = app.attempts.last?.containerId
         let trackingUI = (app.state == .RUNNING || finished) ? (finished ? "History" : "ApplicationMaster") : "UNASSIGNED"
-        let tracking: String? = trackingUI == "UNASSIGNED" ? nil : "http://\(httpAddress)/proxy/\(app.id)/"
+        let tracking: String? = trackingUI == "UNASSIGNED" ? nil : "\(configuration.scheme)://\(httpAddress)/proxy/\(app.id)/"
         let progress: Double = finished ? 100 : 0
         return ApplicationReport(
             id: app.id, user: app.user, name: app.name, queue: app.queue, state: app.state.rawValue,
@@ -75,7 +75,7 @@ extension LocalCluster {
             applicationTags: app.tags.joined(separator: ","), priority: app.priority, startedTime: app.startedTime,
             launchTime: app.launchTime, finishedTime: app.finishedTime,
             elapsedTime: (finished ? app.finishedTime : now) - app.startedTime,
-            amContainerLogs: amContainer.map { "http://\(httpAddress)/node/containerlogs/\($0)/\(app.user)" },
+            amContainerLogs: amContainer.map { "\(configuration.scheme)://\(httpAddress)/node/containerlogs/\($0)/\(app.user)" },
             amHostHttpAddress: amContainer == nil ? nil : httpAddress,
             allocatedMB: finished ? -1 : allocMB, allocatedVCores: finished ? -1 : allocV,
             runningContainers: finished ? -1 : running, memorySeconds: memSec, vcoreSeconds: vSec)
@@ -113,7 +113,7 @@ extension LocalCluster {
         return app.attempts.map { a in
             AppAttempt(id: a.id, startTime: a.startTime, finishedTime: a.finishTime, containerId: a.containerId,
                        nodeHttpAddress: httpAddress, nodeId: httpAddress,
-                       logsLink: "http://\(httpAddress)/node/containerlogs/\(a.containerId)/\(app.user)",
+                       logsLink: "\(configuration.scheme)://\(httpAddress)/node/containerlogs/\(a.containerId)/\(app.user)",
                        appAttemptId: String(format: "appattempt_%@_%06d", String(app.id.dropFirst("application_".count)), a.id),
                        appAttemptState: a.state)
         }
@@ -216,7 +216,7 @@ extension LocalCluster {
             "HOME": inherited["HOME"] ?? "/tmp",
             "PATH": inherited["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
             "LANG": inherited["LANG"] ?? "C.UTF-8",
-            "YARN_RM_ADDRESS": "http://\(httpAddress)",
+            "YARN_RM_ADDRESS": "\(configuration.scheme)://\(httpAddress)",
         ]
         for key in ["JAVA_HOME", "HADOOP_CONF_DIR", "FLINK_HOME", "TZ"] {
             if let v = inherited[key] { env[key] = v }

@@ -21,6 +21,11 @@ public struct LocalClusterConfiguration: Sendable {
     public var nodeHost: String
     /// Kerberos mode: SPNEGO on every REST call, ACLs on changes.
     public var kerberos: KerberosServerSettings?
+    /// HTTPS only, with this certificate and key.
+    public var tls: TLSServerSettings?
+
+    /// `https` with TLS, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     public init(directory: String, host: String = "127.0.0.1", port: Int = 8088,
                 memoryMB: Int64 = 8192, vcores: Int = 8) {

@@ -84,9 +84,9 @@ struct KerberosHelpTests {
         (["security", "kinit", "--help"], ["--keytab", "--principal", "--ccache", "chmod 600"]),
         (["security", "klist", "--help"], ["--ccache", "Exit code 1", "expired"]),
         (["security", "keytab", "list", "--help"], ["kvno", "No key material"]),
-        (["yarn", "apps", "--help"], ["--keytab", "--principal", "ticket cache"]),
+        (["yarn", "apps", "--help"], ["--keytab", "--principal", "ticket cache", "--ca-file"]),
         (["yarn", "kill", "--help"], ["--keytab", "--principal"]),
-        (["local", "start", "--help"], ["--kerberos", "--keytab", "--principal", "--admins", "user.name"]),
+        (["local", "start", "--help"], ["--kerberos", "--keytab", "--principal", "--admins", "user.name", "--tls", "--cert", "--key", "--keystore"]),
     ])
     func help(args: [String], words: [String]) throws {
         let r = try run(flinkctlBinary, args)
