@@ -135,6 +135,15 @@ extension ClusterOptions {
     }
 }
 
+/// What to do after a 401: says so when the user's own ticket has expired.
+func spnegoRefusalHint() -> String {
+    let advice = "log in with kinit or `flinkctl security kinit`, or give --keytab FILE --principal P."
+    if let cache = try? KeytabLogin.tickets(), let tgt = cache.ticketGrantingTicket, tgt.isExpired() {
+        return "The cluster asks for Kerberos (SPNEGO), and the ticket of \(cache.principal) in \(cache.name) expired at \(formatTime(tgt.endTime)): " + advice
+    }
+    return "The cluster asks for Kerberos (SPNEGO): " + advice
+}
+
 /// A KerberosError as the CLI reports it.
 func reportKerberos(_ e: KerberosError) -> Int32 {
     printError(e.description)

@@ -109,9 +109,7 @@ func runReporting(_ body: () throws -> Void) throws {
         throw ExitCode(reportKerberos(e))
     } catch let e as HadoopError {
         printError(e.description)
-        if e.status == 401 {
-            printError("The cluster asks for Kerberos (SPNEGO): log in with kinit or `flinkctl security kinit`, or give --keytab FILE --principal P.")
-        }
+        if e.status == 401 { printError(spnegoRefusalHint()) }
         if let t = e.underlying as? TransportError, t.code == .tls {
             printError("The server's certificate is not trusted here: give the CA that signed it with --ca-file PEM.")
         } else if e.code == .unreachable {

@@ -285,6 +285,10 @@ struct SecuredClusterTests {
                 // The ticket from the start has ended: klist says so.
                 let klist = try run(flinkctlBinary, ["security", "klist", "--ccache", firstCache], environment: realm.environment())
                 #expect(klist.status == 1 && klist.stderr.contains("expired"), "\(klist.status) \(klist.stderr)")
+                // A command that relies on that expired cache says why it is refused.
+                let stale = try run(flinkctlBinary, ["yarn", "apps", "--rm", cluster.url], environment: realm.environment(ccache: firstCache))
+                #expect(stale.status == 3 && stale.stderr.contains("the ticket of shortlived@FLINKCTL.TEST in FILE:\(dir)/first.cc expired at"),
+                        "\(stale.status) \(stale.stderr)")
             }
         }
     }
