@@ -33,6 +33,13 @@ static inline CURLcode flinkctl_curl_getinfo_double(CURL *h, CURLINFO i, double 
     return curl_easy_getinfo(h, i, v);
 }
 
+// Blob options (CURLOPT_CAINFO_BLOB): libcurl copies the bytes, so the caller's
+// buffer need only live for the call.
+static inline CURLcode flinkctl_curl_setopt_blob_copy(CURL *h, CURLoption o, const void *data, size_t len) {
+    struct curl_blob blob = { (void *)data, len, CURL_BLOB_COPY };
+    return curl_easy_setopt(h, o, &blob);
+}
+
 // Whether this libcurl can do SPNEGO through GSS-API (CURLVERSION_NOW is a macro).
 static inline int flinkctl_curl_has_spnego(void) {
     curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);

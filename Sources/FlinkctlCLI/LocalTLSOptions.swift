@@ -65,3 +65,15 @@ struct LocalTLSOptions: ParsableArguments {
         return args
     }
 }
+
+extension ClusterOptions {
+    /// The --truststore's certificates as PEM, for libcurl.
+    func truststorePEM() throws -> String? {
+        guard let truststore else { return nil }
+        do {
+            return try TrustedCertificatesPEM.load(truststore, password: try truststorePasswordFile.map { try KeystorePassword.fromFile($0) })
+        } catch let e as SecurityError {
+            throw CLIError(e.description, hint: e.code == .wrongPassword ? "Check --truststore-password-file: its first line is the password." : nil)
+        }
+    }
+}

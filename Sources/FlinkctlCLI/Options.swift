@@ -34,6 +34,12 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("ca-file"), help: ArgumentHelp("PEM file of the CA(s) to trust for https:// addresses.", valueName: "FILE"))
     var caFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("PKCS#12 truststore of the CA(s) to trust for https:// addresses, e.g. flink.truststore; with --truststore-password-file.", valueName: "FILE"))
+    var truststore: String?
+
+    @Option(name: .customLong("truststore-password-file"), help: ArgumentHelp("File whose first line is the --truststore password.", valueName: "FILE"))
+    var truststorePasswordFile: String?
+
     func validate() throws {
         if (keytab == nil) != (principal == nil) {
             throw ValidationError("--keytab and --principal go together")
@@ -83,6 +89,7 @@ struct ClusterOptions: ParsableArguments {
         // Negotiate only answers a server's 401 challenge; simple-auth clusters never send one.
         options.negotiate = HTTPClient.supportsSPNEGO
         options.caFile = caFile
+        options.caPEM = try truststorePEM()
         var address = try address()
         if principal != nil && user == nil { address.user = nil }
         return try RESTEndpoint(address: address, options: options, login: try spnegoLogin())

@@ -52,6 +52,8 @@ public struct TransportOptions: Sendable {
     public var negotiate = false
     /// PEM bundle of trusted CAs for HTTPS.
     public var caFile: String?
+    /// Trusted CAs as PEM text (e.g. converted from a PKCS#12 truststore), held in memory.
+    public var caPEM: String?
     /// Check the server's certificate and name. Off only for liveness probes
     /// of a process this program just started.
     public var verifyPeer = true
@@ -159,6 +161,10 @@ final class CurlEasy {
             try set(CURLOPT_UNRESTRICTED_AUTH, 1)
         }
         if let ca = options.caFile { try set(CURLOPT_CAINFO, ca) }
+        if let pem = options.caPEM {
+            let bytes = Array(pem.utf8)
+            try check(flinkctl_curl_setopt_blob_copy(handle, CURLOPT_CAINFO_BLOB, bytes, bytes.count), "setting the CA bundle")
+        }
         if !options.verifyPeer {
             try set(CURLOPT_SSL_VERIFYPEER, 0)
             try set(CURLOPT_SSL_VERIFYHOST, 0)

@@ -4,7 +4,7 @@ import TestSupport
 
 @Suite("HTTPS on the embedded cluster", .serialized)
 struct TLSClusterTests {
-    @Test("--tls with a keystore from `security keystore generate`: clients trust it through --ca-file; plain HTTP is refused")
+    @Test("--tls with a keystore from `security keystore generate`: clients trust it through --ca-file or --truststore; plain HTTP is refused")
     func keystore() async throws {
         try await withTemporaryDirectory { dir in
             let pw = dir + "/pw"
@@ -20,6 +20,9 @@ struct TLSClusterTests {
 
             let trusted = try run(flinkctlBinary, ["yarn", "cluster", "--rm", cluster.url, "--ca-file", dir + "/ks/ca.pem", "--output", "json"])
             #expect(trusted.status == 0 && trusted.stdout.contains("\"haState\" : \"ACTIVE\""), "\(trusted.status) \(trusted.stderr)")
+            let viaTruststore = try run(flinkctlBinary, ["yarn", "cluster", "--rm", cluster.url, "--truststore", dir + "/ks/flink.truststore",
+                                                         "--truststore-password-file", pw])
+            #expect(viaTruststore.status == 0, "--truststore: \(viaTruststore.status) \(viaTruststore.stderr)")
             let untrusted = try run(flinkctlBinary, ["yarn", "cluster", "--rm", cluster.url])
             #expect(untrusted.status == 3 && untrusted.stderr.contains("--ca-file"), "\(untrusted.status) \(untrusted.stderr)")
 
