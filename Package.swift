@@ -28,14 +28,16 @@ let package = Package(
             providers: [.apt(["libkrb5-dev"])]
         ),
         .target(name: "CSpawn"),
+        .target(name: "ProcessSpawn", dependencies: ["CSpawn"]),
 
         // Domain modules.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
+        .target(name: "Flink", dependencies: ["HTTPTransport"]),
         .target(
             name: "YarnLocal",
             dependencies: [
-                "Hadoop", "CSpawn",
+                "Hadoop", "ProcessSpawn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "FlinkctlCLI",
             dependencies: [
-                "Hadoop", "YarnLocal", "HTTPTransport", "CSpawn", "Security",
+                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "Security",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +67,7 @@ let package = Package(
         ),
 
         // Tests.
-        .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport", "CSpawn"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "TestSupport"]),

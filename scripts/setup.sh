@@ -27,5 +27,16 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, p
   .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3
 fi
 
+# Flink 2.3.0 from PyPI (its wheel carries the distribution's lib/, opt/ and
+# plugins/); recorded in ~/.flinkctl/flink-home, where flinkctl looks when
+# neither --flink-dist nor FLINK_HOME is given.
+if ! .venv/bin/python -c "import importlib.metadata as m; assert m.version('apache-flink-libraries') == '2.3.0'" 2>/dev/null; then
+  echo "setup: installing Flink 2.3.0 (apache-flink-libraries)"
+  .venv/bin/pip install -q --disable-pip-version-check apache-flink-libraries==2.3.0
+fi
+FLINK_DIST=$(.venv/bin/python -c "import os, importlib.util as u; print(os.path.dirname(u.find_spec('pyflink').origin or u.find_spec('pyflink').submodule_search_locations[0] + '/x'))")
+mkdir -p "$HOME/.flinkctl"
+echo "$FLINK_DIST" > "$HOME/.flinkctl/flink-home"
+
 echo "setup: building flinkctl"
 swift build --build-tests "$@"
