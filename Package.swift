@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
         .target(name: "Flink", dependencies: ["HTTPTransport"]),
+        .target(name: "Deploy", dependencies: ["Flink", "Hadoop"]),
+        .target(name: "AppMaster", dependencies: ["Deploy", "Flink", "Hadoop", "HTTPTransport", "ProcessSpawn"]),
         .target(
             name: "YarnLocal",
             dependencies: [
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "FlinkctlCLI",
             dependencies: [
-                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "Security",
+                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "Security", "Flink", "Deploy", "AppMaster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
