@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   pkg-config libcurl4-openssl-dev libkrb5-dev   # linked: libcurl (SPNEGO), MIT krb5
   curl tar procps python3 python3-venv          # container launch scripts, tests
-  openssl openjdk-17-jdk-headless               # independent peers for PKCS#12 (openssl, keytool)
+  openssl openjdk-17-jdk-headless               # independent peers for PKCS#12 (openssl, keytool); Flink's JVMs
+  unzip                                         # reading a job jar's manifest
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -37,6 +38,9 @@ fi
 FLINK_DIST=$(.venv/bin/python -c "import os, importlib.util as u; print(os.path.dirname(u.find_spec('pyflink').origin or u.find_spec('pyflink').submodule_search_locations[0] + '/x'))")
 mkdir -p "$HOME/.flinkctl"
 echo "$FLINK_DIST" > "$HOME/.flinkctl/flink-home"
+
+# The Java runner that executes SQL scripts as Flink applications.
+deploy/sql-runner/build.sh "$FLINK_DIST" "$HOME/.flinkctl/flinkctl-sql-runner.jar" >/dev/null
 
 echo "setup: building flinkctl"
 swift build --build-tests "$@"

@@ -141,7 +141,9 @@ public struct AppMaster {
 }
 
 /// Reads the job archives a JobManager writes to `jobmanager.archive.fs.dir`:
-/// one JSON file per job, `{"archive":[{"path":"/jobs/overview","json":"…"},…]}`.
+/// one JSON file per job, `{"archive":[{"path":"/jobs/overview","json":"…"},…]}`
+/// (Flink 2.3 nests them as `<cluster>/applications/<app>/jobs/<job>`; 1.x
+/// writes them flat), so every file below the directory is looked at.
 enum JobArchive {
     struct File: Decodable {
         struct Entry: Decodable { var path: String; var json: String }
@@ -149,9 +151,9 @@ enum JobArchive {
     }
 
     static func latest(in directory: String) -> JobResult? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let names = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
         var best: (Int64, JobResult)? = nil
-        for name in names where !name.hasPrefix(".") {
+        for name in names where !(name as NSString).lastPathComponent.hasPrefix(".") {
             guard let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)),
                   let file = try? JSONDecoder().decode(File.self, from: data),
                   let overview = file.archive.first(where: { $0.path == "/jobs/overview" }),

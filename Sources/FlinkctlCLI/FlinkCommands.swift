@@ -132,6 +132,8 @@ struct SubmitCommand: AsyncParsableCommand {
         var running = false
         while true {
             if let result = JobResult.read(stagingDirectory: deployment.stagingDirectory) {
+                // The appmaster stops the service right after it records the result.
+                for _ in 0..<100 where (try? services.get(deployment.name))?.state != .STOPPED { usleep(100_000) }
                 print("Job \(result.jobId ?? "") \(result.state)")
                 if let failure = result.failure { printError(failure) }
                 if result.state != "FINISHED" { throw ExitCode(ExitStatusCode.unhealthy) }
