@@ -75,6 +75,17 @@ public struct Submitter: Sendable {
         _ = (tmMemory, jmMemory)
 
         let (mode, jobFile) = try jobMode(request)
+        // A stopped deployment of the same name is replaced (its application
+        // stays in the ResourceManager's history); a running one is not.
+        if let existing = try? services.get(request.name) {
+            switch existing.state {
+            case .STOPPED?, .FAILED?, .SUCCEEDED?:
+                try services.destroy(request.name)
+                progress("Replaced the stopped service \(request.name)")
+            default:
+                throw FlinkError(.job, "a service named \(request.name) is already running (\(existing.state?.rawValue ?? "?")): cancel it first or pick another --name")
+            }
+        }
         let stamp = Int64(Date().timeIntervalSince1970 * 1000)
         let staging = (request.stagingRoot as NSString).appendingPathComponent("\(request.name)-\(stamp)")
         let fm = FileManager.default
@@ -161,7 +172,9 @@ public struct Submitter: Sendable {
             c[k] = v
         }
         if let sp = r.fromSavepoint {
-            guard FileManager.default.fileExists(atPath: sp.hasPrefix("file://") ? String(sp.dropFirst(7)) : sp) || sp.contains("://") else {
+            // Flink prints local savepoints as file:/path; other schemes are checked by Flink.
+            let local = sp.hasPrefix("file:") ? "/" + sp.dropFirst(5).drop { $0 == "/" } : sp
+            guard sp.hasPrefix("file:") || !sp.contains(":") ? FileManager.default.fileExists(atPath: local) : true else {
                 throw FlinkError(.configuration, "--from-savepoint \(sp): no such savepoint")
             }
             c[v2 ? "execution.state-recovery.path" : "execution.savepoint.path"] = sp

@@ -109,3 +109,77 @@ struct SubmitEndToEndTests {
         }
     }
 }
+
+/// Checkpoints, savepoints and failures of a streaming job: exactly-once output.
+@Suite("Streaming jobs: savepoints and TaskManager failure", .serialized)
+struct StreamingRecoveryTests {
+    let e2e = SubmitEndToEndTests()
+
+    static func waitForCommitted(_ dir: String, atLeast n: Int, timeout: Double = 90) async -> Bool {
+        await eventually(timeout: timeout, interval: 0.5) { SubmitEndToEndTests.committedLines(dir).count >= n }
+    }
+
+    static func exactOnce(_ dir: String, _ rows: Int) -> (ok: Bool, detail: String) {
+        let values = SubmitEndToEndTests.committedLines(dir).compactMap { Int($0) }
+        let counts = Dictionary(values.map { ($0, 1) }, uniquingKeysWith: +)
+        let missing = (1...rows).filter { counts[$0] == nil }
+        let duplicated = counts.filter { $0.value > 1 }.map(\.key).sorted()
+        return (missing.isEmpty && duplicated.isEmpty && values.count == rows,
+                "\(values.count) lines; missing \(missing.prefix(10)) (\(missing.count)); duplicated \(duplicated.prefix(10)) (\(duplicated.count))")
+    }
+
+    @Test("cancel --savepoint, then submit --from-savepoint, resumes without loss or duplicates")
+    func savepointResume() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory, out = dir + "/out", rows = 400
+            let sql = try SubmitEndToEndTests.write(SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let common = ["--sql", sql, "--name", "stream", "-D", "execution.checkpointing.interval=1s", "--detached"]
+            let first = try e2e.submit(cluster, common)
+            #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
+            #expect(await Self.waitForCommitted(out, atLeast: 40))
+
+            let cancel = try run(flinkctlBinary, ["cancel", "stream", "--rm", cluster.url, "--savepoint", dir + "/savepoints"])
+            #expect(cancel.status == 0, "\(cancel.stdout) \(cancel.stderr)")
+            let savepoint = cancel.stdout.split(separator: "\n").first { $0.hasPrefix("Savepoint: ") }.map { String($0.dropFirst(11)) }
+            #expect(savepoint != nil)
+            let before = SubmitEndToEndTests.committedLines(out).count
+            #expect(before < rows, "the job should have been stopped part-way (\(before) of \(rows))")
+
+            let second = try e2e.submit(cluster, ["--sql", sql, "--name", "stream", "-D", "execution.checkpointing.interval=1s",
+                                                  "--from-savepoint", savepoint ?? "/none"])
+            #expect(second.status == 0, "\(second.stdout) \(second.stderr)")
+            let check = Self.exactOnce(out, rows)
+            #expect(check.ok, "\(check.detail)")
+        }
+    }
+
+    @Test("a TaskManager killed with SIGKILL mid-run is replaced and the job restores: output exact")
+    func taskManagerKilled() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory, out = dir + "/out", rows = 600
+            let sql = try SubmitEndToEndTests.write(SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let r = try e2e.submit(cluster, ["--sql", sql, "--name", "victim", "-D", "execution.checkpointing.interval=1s", "--detached"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            #expect(await Self.waitForCommitted(out, atLeast: 60))
+            let ours = {
+                processes(matching: "TaskManagerRunner").filter { pid in
+                    let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                    return cmd.contains(cluster.directory)
+                }
+            }
+            let tms = ours()
+            #expect(tms.count == 1)
+            for pid in tms { kill(pid, SIGKILL) }
+            #expect(await eventually(timeout: 30) { !ours().isEmpty && Set(ours()).isDisjoint(with: tms) },
+                    "no new TaskManager replaced the killed one")
+
+            let done = await eventually(timeout: 150, interval: 1) {
+                let s = try run(flinkctlBinary, ["status", "victim", "--rm", cluster.url, "--output", "json"])
+                return s.stdout.contains("\"jobState\" : \"FINISHED\"")
+            }
+            #expect(done, "the job did not finish after the TaskManager was killed")
+            let check = Self.exactOnce(out, rows)
+            #expect(check.ok, "\(check.detail)")
+        }
+    }
+}
