@@ -116,6 +116,38 @@ public struct FlinkRESTClient: Sendable {
         throw FlinkError(.job, "the savepoint did not complete within \(Int(timeout)) s")
     }
 
+    /// Uploads a job jar to a session cluster (`POST /jars/upload`, multipart
+    /// field `jarfile`); returns the jar id for `runJar`.
+    public func uploadJar(_ path: String) throws -> String {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw FlinkError(.configuration, "cannot read \(path)")
+        }
+        let boundary = "flinkctl-\(UUID().uuidString)"
+        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"\((path as NSString).lastPathComponent)\"\r\nContent-Type: application/x-java-archive\r\n\r\n".utf8)
+        body.append(bytes)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        let r = try http.perform(HTTPRequest(method: "POST", url: baseURL + "/jars/upload",
+                                             headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                                             body: Array(body)))
+        struct Upload: Codable { var filename: String; var status: String }
+        let upload = try decode(Upload.self, r, "/jars/upload")
+        return (upload.filename as NSString).lastPathComponent
+    }
+
+    /// Runs an uploaded jar (`POST /jars/{id}/run`); returns the job id.
+    public func runJar(_ jarId: String, entryClass: String?, arguments: [String], parallelism: Int? = nil,
+                       savepointPath: String? = nil) throws -> String {
+        var body: [String: Any] = ["programArgsList": arguments]
+        if let entryClass { body["entryClass"] = entryClass }
+        if let parallelism { body["parallelism"] = parallelism }
+        if let savepointPath { body["savepointPath"] = savepointPath }
+        let data = try JSONSerialization.data(withJSONObject: body)
+        let r = try http.perform(HTTPRequest(method: "POST", url: baseURL + "/jars/\(jarId)/run",
+                                             headers: [("Content-Type", "application/json")], body: Array(data)))
+        struct Run: Codable { var jobid: String }
+        return try decode(Run.self, r, "/jars/\(jarId)/run").jobid
+    }
+
     public func cancel(_ jobId: String) throws {
         let r = try http.perform(HTTPRequest(method: "PATCH", url: baseURL + "/jobs/\(jobId)?mode=cancel"))
         guard (200..<300).contains(r.status) else {

@@ -165,6 +165,101 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 }
 
+struct SessionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "Flink session clusters on YARN: a JobManager that takes jobs over REST.",
+        subcommands: [Start.self]
+    )
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a session cluster as a YARN service; returns once its TaskManagers have registered.")
+        @OptionGroup var cluster: ClusterOptions
+        @Option(name: .long, help: "Service name.") var name: String = "flink-session"
+        @Option(name: .long, help: "Number of TaskManagers.") var taskmanagers: Int = 1
+        @Option(name: .long, help: "Task slots per TaskManager.") var slots: Int = 1
+        @Option(name: .customLong("jm-memory"), help: ArgumentHelp("JobManager process size.", valueName: "SIZE")) var jmMemory: String = "1024m"
+        @Option(name: .customLong("tm-memory"), help: ArgumentHelp("TaskManager process size.", valueName: "SIZE")) var tmMemory: String = "1024m"
+        @Option(name: .long, help: "YARN queue.") var queue: String?
+        @Option(name: .customShort("D"), help: ArgumentHelp("A Flink option, key=value; repeatable.", valueName: "key=value")) var options: [String] = []
+        @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution.", valueName: "DIR")) var flinkDist: String?
+        @Option(name: .long, help: "Seconds to wait for the session to be ready.") var startTimeout: Double = 120
+
+        func validate() throws {
+            guard taskmanagers >= 1, slots >= 1 else { throw ValidationError("--taskmanagers and --slots must be at least 1") }
+        }
+
+        func run() async throws {
+            try flinkErrors {
+                let endpoint = try cluster.endpoint()
+                let services = ServicesClient(endpoint: endpoint)
+                let submitter = Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
+                                          user: endpoint.address.user, progress: { print($0) })
+                let request = SubmitRequest(
+                    name: name, job: .session, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
+                    taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: nil, fromSavepoint: nil,
+                    flinkDist: flinkDist, stagingRoot: StagingDefaults.root, sqlRunnerJar: nil)
+                let (deployment, status) = try submitter.submit(request)
+                print("Started service \(name): \(status.diagnostics ?? "")")
+                let deadline = Date().addingTimeInterval(startTimeout)
+                while Date() < deadline {
+                    if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
+                       let o = try? FlinkRESTClient(baseURL: jm.restURL).overview(), o.taskmanagers >= taskmanagers {
+                        print("Session ready: \(o.taskmanagers) TaskManagers, \(o.slotsTotal) slots; Flink REST \(jm.restURL)")
+                        return
+                    }
+                    usleep(250_000)
+                }
+                throw CLIError("the session was not ready within \(Int(startTimeout)) s; see `flinkctl logs \(name)`", exitCode: ExitStatusCode.remote)
+            }
+        }
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a job jar on a session cluster through Flink's REST API.",
+        discussion: "The jar is uploaded to the session's JobManager (POST /jars/upload) and run (POST /jars/{id}/run)."
+    )
+    @OptionGroup var cluster: ClusterOptions
+    @Option(name: .long, help: "The session's service name.") var session: String
+    @Option(name: .long, help: ArgumentHelp("A job jar to run.", valueName: "FILE")) var jar: String
+    @Option(name: .customLong("class"), help: "The jar's main class, if its manifest names none.") var mainClass: String?
+    @Option(name: .long, help: "Parallelism of the job.") var parallelism: Int?
+    @Option(name: .customLong("from-savepoint"), help: ArgumentHelp("Start from this savepoint.", valueName: "PATH")) var fromSavepoint: String?
+    @Flag(name: .long, help: "Return once the job is submitted.") var detached = false
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the main class (after --).") var jobArguments: [String] = []
+
+    func run() async throws {
+        try flinkErrors {
+            let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()))
+            guard let rest = try d.rest() else {
+                throw CLIError("\(session) has no JobManager address yet: is the session running?", exitCode: ExitStatusCode.unhealthy)
+            }
+            guard FileManager.default.isReadableFile(atPath: jar) else { throw CLIError("--jar \(jar): no such file") }
+            let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
+            let jarId = try rest.uploadJar(absolute(jar))
+            let job = try rest.runJar(jarId, entryClass: mainClass, arguments: args, parallelism: parallelism, savepointPath: fromSavepoint)
+            print("Submitted job \(job) to \(session)")
+            if detached { return }
+            var last = ""
+            while true {
+                guard let j = try rest.jobs().first(where: { $0.jid == job }) else { usleep(250_000); continue }
+                if j.state != last { print("Job \(job) \(j.state)"); last = j.state }
+                if j.isTerminal {
+                    if j.state != "FINISHED" {
+                        if let why = try? rest.rootException(job) { printError(why) }
+                        throw ExitCode(ExitStatusCode.unhealthy)
+                    }
+                    return
+                }
+                usleep(250_000)
+            }
+        }
+    }
+}
+
 func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
 }
