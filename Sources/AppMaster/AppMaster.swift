@@ -44,14 +44,7 @@ public struct AppMaster {
         // HistoryServer) before it shuts down: the one record of a job's final
         // state that outlives a JobManager which stopped right after it.
         config["jobmanager.archive.fs.dir"] = "file://" + archiveDirectory
-        try writeAtomically(Data(config.render(for: deployment.distribution.version).utf8),
-                            to: (confDir as NSString).appendingPathComponent(deployment.distribution.version.configFileName))
-        try writeAtomically(Data(FlinkProcessCommand.log4jProperties.utf8),
-                            to: (confDir as NSString).appendingPathComponent("log4j.properties"))
-
-        var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,
-                                          configDirectory: confDir, logDirectory: logDir)
-        command.userJars = deployment.userJars
+        let command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
         let argv = command.jobManager(deployment.mode, memory: try JobManagerMemory(configuration: config), configuration: config)
         let stderrPath = (logDir as NSString).appendingPathComponent("jobmanager.err")
         let pid = try spawnProcess(argv[0], arguments: Array(argv.dropFirst()), environment: environment,
@@ -79,12 +72,7 @@ public struct AppMaster {
     /// Follows the JVM and, in application mode, the job, until both are done.
     func watch(pid: pid_t, deployment: Deployment, address: JobManagerAddress, services: ServicesClient,
                stderrPath: String) throws -> Int32 {
-        let rest = try FlinkRESTClient(baseURL: address.restURL, options: {
-            var o = TransportOptions()
-            o.connectTimeout = 1
-            o.timeout = 5
-            return o
-        }())
+        let rest = try FlinkRESTClient(baseURL: address.restURL, options: .timeouts(connect: 1, total: 5))
         var lastJob: FlinkRESTClient.JobOverview? = nil
         var lastState = ""
         while true {
@@ -138,6 +126,21 @@ public struct AppMaster {
             .filter { !$0.hasPrefix("\tat ") && !$0.hasPrefix("SLF4J") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         return lines.suffix(3).joined(separator: "\n")
     }
+}
+
+/// Writes a container's Flink configuration and log4j file, and returns the
+/// command builder for its JVM.
+func writeContainerConfiguration(_ config: FlinkConfiguration, deployment: Deployment, confDir: String,
+                                 logDir: String) throws -> FlinkProcessCommand {
+    let version = deployment.distribution.version
+    try writeAtomically(Data(config.render(for: version).utf8),
+                        to: (confDir as NSString).appendingPathComponent(version.configFileName))
+    try writeAtomically(Data(FlinkProcessCommand.log4jProperties.utf8),
+                        to: (confDir as NSString).appendingPathComponent("log4j.properties"))
+    var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,
+                                      configDirectory: confDir, logDirectory: logDir)
+    command.userJars = deployment.userJars
+    return command
 }
 
 /// Reads the job archives a JobManager writes to `jobmanager.archive.fs.dir`:

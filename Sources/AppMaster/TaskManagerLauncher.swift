@@ -39,13 +39,7 @@ public struct TaskManagerLauncher {
         config["taskmanager.bind-host"] = host
         config["io.tmp.dirs"] = tmpDir
         if let id = env["CONTAINER_ID"] { config["taskmanager.resource-id"] = id }
-        try writeAtomically(Data(config.render(for: deployment.distribution.version).utf8),
-                            to: (confDir as NSString).appendingPathComponent(deployment.distribution.version.configFileName))
-        try writeAtomically(Data(FlinkProcessCommand.log4jProperties.utf8),
-                            to: (confDir as NSString).appendingPathComponent("log4j.properties"))
-        var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,
-                                          configDirectory: confDir, logDirectory: logDir)
-        command.userJars = deployment.userJars
+        let command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
         let argv = command.taskManager(memory: try TaskManagerMemory(configuration: config), configuration: config)
         let error = execProcess(argv[0], arguments: Array(argv.dropFirst()), environment: env)
         throw FlinkError(.java, "\(error)")

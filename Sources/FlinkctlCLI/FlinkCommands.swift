@@ -38,16 +38,23 @@ struct DeployedFlink {
 
     func rest() throws -> FlinkRESTClient? {
         guard let jm = jobManager else { return nil }
-        var o = TransportOptions()
-        o.connectTimeout = 2
-        o.timeout = 10
-        return try FlinkRESTClient(baseURL: jm.restURL, options: o)
+        return try FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 2, total: 10))
     }
 
     /// The newest job the JobManager knows.
     func currentJob() throws -> FlinkRESTClient.JobOverview? {
         guard let rest = try rest() else { return nil }
         return try rest.jobs().max { ($0.startTime ?? 0) < ($1.startTime ?? 0) }
+    }
+}
+
+extension ClusterOptions {
+    /// The Services client and a submitter that reports progress on stdout.
+    func submitter() throws -> (ServicesClient, Submitter) {
+        let endpoint = try endpoint()
+        let services = ServicesClient(endpoint: endpoint)
+        return (services, Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
+                                    user: endpoint.address.user, progress: { print($0) }))
     }
 }
 
@@ -109,10 +116,7 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try flinkErrors {
-            let endpoint = try cluster.endpoint()
-            let services = ServicesClient(endpoint: endpoint)
-            let submitter = Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
-                                      user: endpoint.address.user, progress: { print($0) })
+            let (services, submitter) = try cluster.submitter()
             let job: SubmitRequest.Job = sql.map { .sql(file: absolute($0)) }
                 ?? .jar(file: absolute(jar!), mainClass: mainClass, arguments: jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments)
             let request = SubmitRequest(
@@ -143,7 +147,7 @@ struct SubmitCommand: AsyncParsableCommand {
             let tms = svc?.components?.first { $0.name == "taskmanager" }?.containers?.filter { $0.state == .READY }.count ?? 0
             var jobState = "not submitted yet"
             if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
-               let rest = try? FlinkRESTClient(baseURL: jm.restURL, options: { var o = TransportOptions(); o.connectTimeout = 1; o.timeout = 3; return o }()),
+               let rest = try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)),
                let job = (try? rest.jobs())?.first {
                 jobState = "\(job.jid) \(job.state)"
                 if job.state == "RUNNING" { running = true }
@@ -191,10 +195,7 @@ struct SessionCommand: AsyncParsableCommand {
 
         func run() async throws {
             try flinkErrors {
-                let endpoint = try cluster.endpoint()
-                let services = ServicesClient(endpoint: endpoint)
-                let submitter = Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
-                                          user: endpoint.address.user, progress: { print($0) })
+                let (_, submitter) = try cluster.submitter()
                 let request = SubmitRequest(
                     name: name, job: .session, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
                     taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: nil, fromSavepoint: nil,
@@ -280,8 +281,7 @@ struct ListCommand: AsyncParsableCommand {
                 if let staging = s.configuration?.env?["FLINKCTL_STAGING"], let jm = JobManagerAddress.read(stagingDirectory: staging),
                    s.state != .STOPPED {
                     row.rest = jm.restURL
-                    var o = TransportOptions(); o.connectTimeout = 1; o.timeout = 3
-                    if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: o).jobs())?.first {
+                    if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)).jobs())?.first {
                         row.job = job.jid
                         row.jobState = job.state
                     }
