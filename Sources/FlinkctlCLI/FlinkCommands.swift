@@ -205,7 +205,7 @@ struct SessionCommand: AsyncParsableCommand {
                 let deadline = Date().addingTimeInterval(startTimeout)
                 while Date() < deadline {
                     if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
-                       let o = try? FlinkRESTClient(baseURL: jm.restURL).overview(), o.taskmanagers >= taskmanagers {
+                       let o = try? FlinkRESTClient(baseURL: jm.restURL).overview(), o.taskmanagers >= taskmanagers, o.slotsTotal >= taskmanagers * slots {
                         print("Session ready: \(o.taskmanagers) TaskManagers, \(o.slotsTotal) slots; Flink REST \(jm.restURL)")
                         return
                     }

@@ -34,7 +34,8 @@ func buildDoublerJar(in dir: String) throws -> String {
     return jar
 }
 
-@Suite("Session clusters and jar jobs", .serialized)
+extension RealFlink {
+@Suite("Session clusters and jar jobs")
 struct SessionTests {
     @Test("session start, then run --session with a jar through Flink's REST API; a jar without Main-Class needs --class")
     func sessionRun() async throws {
@@ -55,7 +56,7 @@ struct SessionTests {
                                                  "--class", "Doubler", "--", out, String(rows)])
                 #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
                 #expect(r.stdout.contains("FINISHED"))
-                let values = SubmitEndToEndTests.committedLines(out).compactMap { Int($0) }.sorted()
+                let values = RealFlink.SubmitEndToEndTests.committedLines(out).compactMap { Int($0) }.sorted()
                 #expect(values == (1...rows).map { $0 * 2 }, "job \(n): \(values.count) values")
             }
             // The session outlives its jobs.
@@ -65,4 +66,5 @@ struct SessionTests {
             #expect(cancel.status == 0)
         }
     }
+}
 }

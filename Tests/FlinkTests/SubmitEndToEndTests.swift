@@ -3,8 +3,14 @@ import Hadoop
 import Testing
 import TestSupport
 
+/// Every test that runs Flink JVMs, one at a time: two cores do not hold
+/// several Flink clusters at once without timing out.
+@Suite("Real Flink on the embedded cluster", .serialized)
+enum RealFlink {}
+
 /// Real Flink jobs through `flinkctl submit` on an embedded cluster.
-@Suite("flinkctl submit, end to end with real Flink", .serialized)
+extension RealFlink {
+@Suite("flinkctl submit, end to end with real Flink")
 struct SubmitEndToEndTests {
     static var runnerJar: String {
         ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
@@ -110,17 +116,20 @@ struct SubmitEndToEndTests {
     }
 }
 
+}
+
 /// Checkpoints, savepoints and failures of a streaming job: exactly-once output.
-@Suite("Streaming jobs: savepoints and TaskManager failure", .serialized)
+extension RealFlink {
+@Suite("Streaming jobs: savepoints and TaskManager failure")
 struct StreamingRecoveryTests {
-    let e2e = SubmitEndToEndTests()
+    let e2e = RealFlink.SubmitEndToEndTests()
 
     static func waitForCommitted(_ dir: String, atLeast n: Int, timeout: Double = 90) async -> Bool {
-        await eventually(timeout: timeout, interval: 0.5) { SubmitEndToEndTests.committedLines(dir).count >= n }
+        await eventually(timeout: timeout, interval: 0.5) { RealFlink.SubmitEndToEndTests.committedLines(dir).count >= n }
     }
 
     static func exactOnce(_ dir: String, _ rows: Int) -> (ok: Bool, detail: String) {
-        let values = SubmitEndToEndTests.committedLines(dir).compactMap { Int($0) }
+        let values = RealFlink.SubmitEndToEndTests.committedLines(dir).compactMap { Int($0) }
         let counts = Dictionary(values.map { ($0, 1) }, uniquingKeysWith: +)
         let missing = (1...rows).filter { counts[$0] == nil }
         let duplicated = counts.filter { $0.value > 1 }.map(\.key).sorted()
@@ -132,7 +141,7 @@ struct StreamingRecoveryTests {
     func savepointResume() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
             let dir = cluster.directory, out = dir + "/out", rows = 400
-            let sql = try SubmitEndToEndTests.write(SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
             let common = ["--sql", sql, "--name", "stream", "-D", "execution.checkpointing.interval=1s", "--detached"]
             let first = try e2e.submit(cluster, common)
             #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
@@ -142,7 +151,7 @@ struct StreamingRecoveryTests {
             #expect(cancel.status == 0, "\(cancel.stdout) \(cancel.stderr)")
             let savepoint = cancel.stdout.split(separator: "\n").first { $0.hasPrefix("Savepoint: ") }.map { String($0.dropFirst(11)) }
             #expect(savepoint != nil)
-            let before = SubmitEndToEndTests.committedLines(out).count
+            let before = RealFlink.SubmitEndToEndTests.committedLines(out).count
             #expect(before < rows, "the job should have been stopped part-way (\(before) of \(rows))")
 
             let second = try e2e.submit(cluster, ["--sql", sql, "--name", "stream", "-D", "execution.checkpointing.interval=1s",
@@ -157,7 +166,7 @@ struct StreamingRecoveryTests {
     func taskManagerKilled() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
             let dir = cluster.directory, out = dir + "/out", rows = 600
-            let sql = try SubmitEndToEndTests.write(SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
             let r = try e2e.submit(cluster, ["--sql", sql, "--name", "victim", "-D", "execution.checkpointing.interval=1s", "--detached"])
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
             #expect(await Self.waitForCommitted(out, atLeast: 60))
@@ -182,4 +191,5 @@ struct StreamingRecoveryTests {
             #expect(check.ok, "\(check.detail)")
         }
     }
+}
 }
