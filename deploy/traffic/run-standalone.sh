@@ -10,7 +10,10 @@
 # WORK_DIR (default: a new /tmp/flinkctl-traffic.XXXXXX) receives in/, out/,
 # conf/, log/, checkpoints/. Environment: FLINK_HOME (default: the project's
 # PyPI Flink), SEED (7), RATE (passes per checkpoint-minute, 90), MINUTES (30),
-# CHECKPOINT_INTERVAL ("2 s"; "0" turns checkpointing off), TIMEOUT (180 s).
+# CHECKPOINT_INTERVAL ("2 s"; "0" turns checkpointing off), TIMEOUT (180 s),
+# KILL_TM=1: SIGKILL the TaskManager once the job has completed a checkpoint,
+# start a new one, and let the job restore (use a larger input, e.g. RATE=300
+# MINUTES=60, so that the job is still running then).
 # Exit status: verify.py's (0 EXACT, 1 MISMATCH), 3 if Flink did not finish.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -99,6 +102,10 @@ restart-strategy.fixed-delay.delay: 1 s
 state.checkpoints.dir: file://$work/checkpoints
 env.java.opts.all: ${java17_opts[*]}
 EOF
+if [[ -n "${KILL_TM:-}" ]]; then
+  # Notice the dead TaskManager in seconds, not after the 50 s default.
+  printf 'heartbeat.interval: 1 s\nheartbeat.timeout: 5 s\n' >> "$work/conf/config.yaml"
+fi
 
 cat > "$work/conf/log4j.properties" <<'EOF'
 # One log file per process, named by -Dlog.file (Flink's web UI reads it too).
@@ -170,6 +177,14 @@ while kill -0 "$jm_pid" 2>/dev/null; do
       seen_running=1; say "job $job RUNNING"
       curl -fs "$rest/jobs/$job" > "$work/log/job.json" 2>/dev/null || true
     fi
+  fi
+  if [[ -n "${KILL_TM:-}" && -n "$job" && -z "${killed:-}" ]] \
+     && curl -fs "$rest/jobs/$job/checkpoints" 2>/dev/null \
+        | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["counts"]["completed"] < 1)' 2>/dev/null; then
+    kill -9 "$tm_pid"; killed=1
+    say "checkpoint completed: SIGKILL TaskManager $tm_pid, starting a new one"
+    "${tm_cmd[@]/taskmanager.log/taskmanager-2.log}" > "$work/log/taskmanager-2.out" 2> "$work/log/taskmanager-2.err" &
+    tm_pid=$!
   fi
   sleep 0.2
 done
