@@ -59,8 +59,9 @@ s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 
-# Java 17 needs these (Flink ships them in config.yaml as env.java.opts.all;
-# only Flink's shell scripts read that key, so they go on the command line).
+# Java 17 needs these. Flink ships them in config.yaml as env.java.opts.all,
+# but only Flink's shell scripts and its own YARN client read that key; a plain
+# `java` command must carry them itself.
 java17_opts=(
   --add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
   --add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
@@ -136,6 +137,9 @@ read -r -a tm_dyn <<<"$(sed -n 2p <<<"$tm_params")"
 [[ ${#tm_jvm[@]} -gt 0 && ${#tm_dyn[@]} -gt 0 ]] || { echo "run-standalone.sh: BashJavaUtils gave no TaskManager parameters" >&2; exit 3; }
 say "TaskManager memory: ${tm_jvm[*]}"
 
+# JobManager heap and metaspace for jobmanager.memory.process.size 1024m, as
+# `BashJavaUtils GET_JM_RESOURCE_PARAMS` prints them (the JobManager itself
+# does not check them, unlike the TaskManager).
 jm_cmd=(java "${java17_opts[@]}" -Xmx469762048 -Xms469762048 -XX:MaxMetaspaceSize=268435456
   -Dlog.file="$work/log/jobmanager.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties"
   -classpath "$flink_home/lib/*:$runner_jar"
