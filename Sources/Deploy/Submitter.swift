@@ -5,7 +5,8 @@ import Hadoop
 /// What the user asked `flinkctl submit` for.
 public struct SubmitRequest: Sendable {
     public enum Job: Sendable {
-        case sql(file: String)
+        /// A SQL script; `arguments` (NAME=VALUE) fill `${NAME}` in it.
+        case sql(file: String, arguments: [String])
         case jar(file: String, mainClass: String?, arguments: [String])
         case session
     }
@@ -102,13 +103,13 @@ public struct Submitter: Sendable {
         var jars: [String] = []
         var finalMode = mode
         switch request.job {
-        case .sql:
+        case .sql(_, let arguments):
             guard let runner = request.sqlRunnerJar, fm.fileExists(atPath: runner) else {
                 throw FlinkError(.configuration, "the SQL runner jar is missing (\(request.sqlRunnerJar ?? "not built")): run scripts/setup.sh to build it")
             }
             jars.append(try stage(runner, into: staging, name: "flinkctl-sql-runner.jar", bytes: &bytes))
             let sql = try stage(jobFile!, into: staging, name: "job.sql", bytes: &bytes)
-            finalMode = .application(jobClass: sqlRunnerClass, arguments: [sql])
+            finalMode = .application(jobClass: sqlRunnerClass, arguments: [sql] + arguments)
         case .jar(let file, _, _):
             jars.append(try stage(file, into: staging, name: (file as NSString).lastPathComponent, bytes: &bytes))
         case .session:
@@ -159,6 +160,9 @@ public struct Submitter: Sendable {
         c["restart-strategy.fixed-delay.delay"] = "2 s"
         c["heartbeat.interval"] = "2000"
         c["heartbeat.timeout"] = "10000"
+        // A TaskManager started beside its JobManager retries the ResourceManager
+        // every 10 s by default; half a second gets it registered as soon as it can be.
+        c["cluster.registration.error-delay"] = "500 ms"
         c["execution.shutdown-on-application-finish"] = "true"
         c["env.java.opts.all"] = FlinkConfiguration.java17ModuleOptions.joined(separator: " ")
         if let file = r.configFile {
@@ -186,7 +190,7 @@ public struct Submitter: Sendable {
         switch r.job {
         case .session:
             return (.session, nil)
-        case .sql(let file):
+        case .sql(let file, _):
             guard FileManager.default.isReadableFile(atPath: file) else {
                 throw FlinkError(.configuration, "--sql \(file): no such file")
             }

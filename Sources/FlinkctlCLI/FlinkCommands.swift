@@ -104,7 +104,7 @@ struct SubmitCommand: AsyncParsableCommand {
     var detached = false
     @Option(name: .long, help: "Seconds to wait for the job to start running.")
     var startTimeout: Double = 180
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for the jar's main class (after --).")
+    @Argument(parsing: .captureForPassthrough, help: "After --: arguments for the jar's main class, or NAME=VALUE pairs that fill ${NAME} in the SQL script.")
     var jobArguments: [String] = []
 
     func validate() throws {
@@ -117,8 +117,9 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         try flinkErrors {
             let (services, submitter) = try cluster.submitter()
-            let job: SubmitRequest.Job = sql.map { .sql(file: absolute($0)) }
-                ?? .jar(file: absolute(jar!), mainClass: mainClass, arguments: jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments)
+            let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
+            let job: SubmitRequest.Job = sql.map { .sql(file: absolute($0), arguments: args) }
+                ?? .jar(file: absolute(jar!), mainClass: mainClass, arguments: args)
             let request = SubmitRequest(
                 name: name, job: job, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
                 taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: flinkConf.map(absolute),
