@@ -28,15 +28,19 @@ let package = Package(
             providers: [.apt(["libkrb5-dev"])]
         ),
         .target(name: "CSpawn"),
+        .target(name: "ProcessSpawn", dependencies: ["CSpawn"]),
 
         // Domain modules.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
         .target(name: "Kerberos", dependencies: ["CKrb5"]),
+        .target(name: "Flink", dependencies: ["HTTPTransport"]),
+        .target(name: "Deploy", dependencies: ["Flink", "Hadoop"]),
+        .target(name: "AppMaster", dependencies: ["Deploy", "Flink", "Hadoop", "HTTPTransport", "ProcessSpawn"]),
         .target(
             name: "YarnLocal",
             dependencies: [
-                "Hadoop", "CSpawn", "Kerberos",
+                "Hadoop", "ProcessSpawn", "Kerberos",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -58,7 +62,7 @@ let package = Package(
         .target(
             name: "FlinkctlCLI",
             dependencies: [
-                "Hadoop", "YarnLocal", "HTTPTransport", "CSpawn", "Security", "Kerberos",
+                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "Security", "Flink", "Deploy", "AppMaster", "Kerberos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,9 +72,10 @@ let package = Package(
         ),
 
         // Tests.
-        .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport", "CSpawn"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
+        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "YarnLocal", "TestSupport"]),

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   pkg-config libcurl4-openssl-dev libkrb5-dev   # linked: libcurl (SPNEGO), MIT krb5
   curl tar procps python3 python3-venv          # container launch scripts, tests
-  openssl openjdk-17-jdk-headless               # independent peers for PKCS#12 (openssl, keytool)
+  openssl openjdk-17-jdk-headless               # independent peers for PKCS#12 (openssl, keytool); Flink's JVMs
+  unzip                                         # reading a job jar's manifest
   krb5-kdc krb5-admin-server krb5-user          # a real MIT KDC for the Kerberos tests; kinit/klist as peers
   gcc                                           # builds the gssapi wheel for requests-gssapi
 )
@@ -28,6 +29,20 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, p
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3 requests-gssapi==1.4.0
 fi
+
+# Flink 2.3.0 from PyPI (its wheel carries the distribution's lib/, opt/ and
+# plugins/); recorded in ~/.flinkctl/flink-home, where flinkctl looks when
+# neither --flink-dist nor FLINK_HOME is given.
+if ! .venv/bin/python -c "import importlib.metadata as m; assert m.version('apache-flink-libraries') == '2.3.0'" 2>/dev/null; then
+  echo "setup: installing Flink 2.3.0 (apache-flink-libraries)"
+  .venv/bin/pip install -q --disable-pip-version-check apache-flink-libraries==2.3.0
+fi
+FLINK_DIST=$(.venv/bin/python -c "import os, importlib.util as u; print(os.path.dirname(u.find_spec('pyflink').origin or u.find_spec('pyflink').submodule_search_locations[0] + '/x'))")
+mkdir -p "$HOME/.flinkctl"
+echo "$FLINK_DIST" > "$HOME/.flinkctl/flink-home"
+
+# The Java runner that executes SQL scripts as Flink applications.
+deploy/sql-runner/build.sh "$FLINK_DIST" "$HOME/.flinkctl/flinkctl-sql-runner.jar" >/dev/null
 
 echo "setup: building flinkctl"
 swift build --build-tests "$@"

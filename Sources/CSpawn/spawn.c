@@ -12,6 +12,7 @@ pid_t flinkctl_spawn(const char *path,
                      const char *cwd,
                      const char *stdout_path,
                      const char *stderr_path,
+                     int new_session,
                      int *error_out) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
@@ -42,7 +43,7 @@ pid_t flinkctl_spawn(const char *path,
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
     if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
     if (rc == 0)
-        rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        rc = posix_spawnattr_setflags(&attr, (new_session ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     if (rc == 0) rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
 
     posix_spawn_file_actions_destroy(&actions);

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSpawn
+import ProcessSpawn
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -102,12 +102,13 @@ struct LocalCommand: AsyncParsableCommand {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let args = [exe, "local", "start", "--foreground", "--dir", dir, "--port", String(port), "--host", host,
                         "--memory-mb", String(memoryMB), "--vcores", String(vcores)] + kerberos.arguments + tls.arguments
-            let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-            var err: Int32 = 0
-            let pid = withCStringArray(args) { a in
-                withCStringArray(env) { e in flinkctl_spawn(exe, a, e, dir, logFile, logFile, &err) }
+            let pid: Int32
+            do {
+                pid = try spawnProcess(exe, arguments: Array(args.dropFirst()), environment: ProcessInfo.processInfo.environment,
+                                       directory: dir, stdout: logFile, stderr: logFile, newSession: true)
+            } catch {
+                throw CLIError("cannot start the cluster process: \(error)", exitCode: ExitStatusCode.remote)
             }
-            guard pid > 0 else { throw CLIError("cannot start the cluster process: \(String(cString: strerror(err)))", exitCode: ExitStatusCode.remote) }
 
             let deadline = Date().addingTimeInterval(startTimeout)
             while Date() < deadline {
@@ -206,11 +207,4 @@ struct LocalCommand: AsyncParsableCommand {
             if !report.running { throw ExitCode(ExitStatusCode.unhealthy) }
         }
     }
-}
-
-func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for p in pointers { free(p) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

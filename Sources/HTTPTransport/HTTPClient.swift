@@ -62,6 +62,14 @@ public struct TransportOptions: Sendable {
     public var userAgent = "flinkctl"
 
     public init() {}
+
+    /// Default options with other timeouts, for quick probes of services that may be down.
+    public static func timeouts(connect: TimeInterval, total: TimeInterval) -> TransportOptions {
+        var o = TransportOptions()
+        o.connectTimeout = connect
+        o.timeout = total
+        return o
+    }
 }
 
 /// An HTTP client on one libcurl easy handle. Requests through one client are

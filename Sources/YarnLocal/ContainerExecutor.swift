@@ -1,5 +1,5 @@
-import CSpawn
 import Foundation
+import ProcessSpawn
 
 /// Runs containers as local process groups. Each container gets a launch
 /// script in its working directory (as YARN's `launch_container.sh`) that
@@ -24,18 +24,15 @@ struct ContainerExecutor: Sendable {
         try AtomicFile.write(Data(Self.script(for: container).utf8), to: scriptPath, mode: 0o700)
         unlink((container.workDir as NSString).appendingPathComponent(Self.exitCodeFile))
 
-        let argv = ["/bin/bash", scriptPath]
-        let env = container.launch.environment.map { "\($0.key)=\($0.value)" }.sorted()
-        var error: Int32 = 0
-        let pid = withCStrings(argv) { cArgv in
-            withCStrings(env) { cEnv in
-                flinkctl_spawn("/bin/bash", cArgv, cEnv, container.workDir,
-                               (container.logDir as NSString).appendingPathComponent("stdout"),
-                               (container.logDir as NSString).appendingPathComponent("stderr"), &error)
-            }
-        }
-        guard pid > 0 else {
-            throw LocalClusterError(.internal, "cannot start container \(container.id): \(String(cString: strerror(error)))")
+        let pid: Int32
+        do {
+            pid = try spawnProcess("/bin/bash", arguments: [scriptPath], environment: container.launch.environment,
+                                   directory: container.workDir,
+                                   stdout: (container.logDir as NSString).appendingPathComponent("stdout"),
+                                   stderr: (container.logDir as NSString).appendingPathComponent("stderr"),
+                                   newSession: true)
+        } catch {
+            throw LocalClusterError(.internal, "cannot start container \(container.id): \(error)")
         }
         return Launched(pid: pid, startTicks: ProcessTable.startTicks(of: pid) ?? 0)
     }
@@ -85,13 +82,6 @@ struct ContainerExecutor: Sendable {
 
 func shellQuote(_ s: String) -> String {
     "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
-
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for p in pointers { free(p) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// Reads /proc: process liveness, start times and resident memory per session.

@@ -3,8 +3,10 @@
 
 #include <sys/types.h>
 
-/// Starts `path` with `argv` and `envp` in a new session (so that it leads its
-/// own process group and can be signalled as a whole), with its working
+/// Starts `path` with `argv` and `envp`, in a new session when `new_session`
+/// is non-zero (so that it leads its own process group and can be signalled
+/// as a whole; a child that must stay in its parent's container group passes
+/// 0), with its working
 /// directory set to `cwd`, standard input from /dev/null and standard output
 /// and error appended to the given files. Signal dispositions and the signal
 /// mask are reset to defaults, since the parent may ignore SIGPIPE.
@@ -18,6 +20,7 @@ pid_t flinkctl_spawn(const char *path,
                      const char *cwd,
                      const char *stdout_path,
                      const char *stderr_path,
+                     int new_session,
                      int *error_out);
 
 #endif

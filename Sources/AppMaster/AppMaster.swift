@@ -1,0 +1,209 @@
+import Deploy
+import Flink
+import Foundation
+import Hadoop
+import HTTPTransport
+import ProcessSpawn
+
+/// The process in the `jobmanager` container: it starts the Flink JobManager
+/// JVM, publishes its address, grows the `taskmanager` component to the
+/// wanted size, forwards SIGTERM to the JVM, and when an application-mode
+/// job ends it records the result and stops the service.
+public struct AppMaster {
+    public let staging: String
+    let environment = ProcessInfo.processInfo.environment
+
+    public init(staging: String) { self.staging = staging }
+
+    var archiveDirectory: String { (staging as NSString).appendingPathComponent("archive") }
+
+    func log(_ message: String) {
+        let line = "\(ISO8601DateFormatter().string(from: Date())) appmaster: \(message)\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    public func run() throws -> Int32 {
+        let deployment = try Deployment.load(stagingDirectory: staging)
+        let workDir = environment["PWD"] ?? FileManager.default.currentDirectoryPath
+        let logDir = environment["LOG_DIRS"]?.split(separator: ",").first.map(String.init) ?? workDir
+        let host = environment["NM_HOST"] ?? "127.0.0.1"
+        let confDir = (workDir as NSString).appendingPathComponent("conf")
+        try FileManager.default.createDirectory(atPath: confDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (workDir as NSString).appendingPathComponent("tmp"), withIntermediateDirectories: true)
+
+        let rpcPort = try freePort(), restPort = try freePort()
+        var config = deployment.configuration
+        config["jobmanager.rpc.address"] = host
+        config["jobmanager.rpc.port"] = String(rpcPort)
+        config["jobmanager.bind-host"] = host
+        config["rest.address"] = host
+        config["rest.bind-address"] = host
+        config["rest.port"] = String(restPort)
+        config["io.tmp.dirs"] = (workDir as NSString).appendingPathComponent("tmp")
+        // The JobManager archives each finished job here (as for the
+        // HistoryServer) before it shuts down: the one record of a job's final
+        // state that outlives a JobManager which stopped right after it.
+        config["jobmanager.archive.fs.dir"] = "file://" + archiveDirectory
+        let command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
+        let argv = command.jobManager(deployment.mode, memory: try JobManagerMemory(configuration: config), configuration: config)
+        let stderrPath = (logDir as NSString).appendingPathComponent("jobmanager.err")
+        let pid = try spawnProcess(argv[0], arguments: Array(argv.dropFirst()), environment: environment,
+                                   directory: workDir, stdout: (logDir as NSString).appendingPathComponent("jobmanager.out"),
+                                   stderr: stderrPath, newSession: false)
+        log("started the JobManager (pid \(pid)), REST on \(host):\(restPort)")
+        JVMSignalForwarder.install(pid: pid)
+
+        let address = JobManagerAddress(host: host, rpcPort: rpcPort, restPort: restPort, containerId: environment["CONTAINER_ID"])
+        try writeAtomically(try JSONEncoder().encode(address),
+                            to: (staging as NSString).appendingPathComponent(Deployment.jobManagerFile))
+
+        let services = ServicesClient(endpoint: try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: deployment.user)))
+        if deployment.taskManagers > 0 {
+            do {
+                try services.flex(deployment.name, component: "taskmanager", to: Int64(deployment.taskManagers))
+                log("asked for \(deployment.taskManagers) TaskManagers")
+            } catch {
+                log("cannot flex the taskmanager component: \(error)")
+            }
+        }
+        return try watch(pid: pid, deployment: deployment, address: address, services: services, stderrPath: stderrPath)
+    }
+
+    /// Follows the JVM and, in application mode, the job, until both are done.
+    func watch(pid: pid_t, deployment: Deployment, address: JobManagerAddress, services: ServicesClient,
+               stderrPath: String) throws -> Int32 {
+        let rest = try FlinkRESTClient(baseURL: address.restURL, options: .timeouts(connect: 1, total: 5))
+        var lastJob: FlinkRESTClient.JobOverview? = nil
+        var lastState = ""
+        while true {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                let code = exitCode(fromWaitStatus: status)
+                log("the JobManager exited with \(code)")
+                if case .application = deployment.mode {
+                    var result = JobArchive.latest(in: archiveDirectory)
+                        ?? JobResult(jobId: lastJob?.jid, state: "FAILED", failure: nil)
+                    if result.state != "FINISHED" && result.failure == nil {
+                        result.failure = Self.lastError(stderrPath) ?? "the JobManager exited with code \(code)"
+                    }
+                    finish(result, deployment: deployment, services: services)
+                    return 0
+                }
+                return code
+            }
+            if let jobs = try? rest.jobs(), let job = jobs.max(by: { ($0.startTime ?? 0) < ($1.startTime ?? 0) }) {
+                if job.state != lastState {
+                    log("job \(job.jid) is \(job.state)")
+                    lastState = job.state
+                }
+                lastJob = job
+                if job.isTerminal, case .application = deployment.mode, JobResult.read(stagingDirectory: staging) == nil {
+                    var failure: String? = nil
+                    if job.state != "FINISHED" { failure = (try? rest.rootException(job.jid)) ?? nil }
+                    try? writeAtomically(try JSONEncoder().encode(JobResult(jobId: job.jid, state: job.state, failure: failure)),
+                                         to: (staging as NSString).appendingPathComponent(Deployment.resultFile))
+                }
+            }
+            usleep(500_000)
+        }
+    }
+
+    /// Records the result (unless the job already did) and stops the service.
+    func finish(_ result: JobResult, deployment: Deployment, services: ServicesClient) {
+        let path = (staging as NSString).appendingPathComponent(Deployment.resultFile)
+        if JobResult.read(stagingDirectory: staging) == nil {
+            try? writeAtomically((try? JSONEncoder().encode(result)) ?? Data(), to: path)
+        }
+        log("the application ended: \(JobResult.read(stagingDirectory: staging)?.state ?? result.state); stopping the service")
+        _ = try? services.stop(deployment.name)
+    }
+
+    /// The last meaningful lines the JVM wrote to stderr (Flink's own message
+    /// for a SQL error, say).
+    static func lastError(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix("\tat ") && !$0.hasPrefix("SLF4J") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return lines.suffix(3).joined(separator: "\n")
+    }
+}
+
+/// Writes a container's Flink configuration and log4j file, and returns the
+/// command builder for its JVM.
+func writeContainerConfiguration(_ config: FlinkConfiguration, deployment: Deployment, confDir: String,
+                                 logDir: String) throws -> FlinkProcessCommand {
+    let version = deployment.distribution.version
+    try writeAtomically(Data(config.render(for: version).utf8),
+                        to: (confDir as NSString).appendingPathComponent(version.configFileName))
+    try writeAtomically(Data(FlinkProcessCommand.log4jProperties.utf8),
+                        to: (confDir as NSString).appendingPathComponent("log4j.properties"))
+    var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,
+                                      configDirectory: confDir, logDirectory: logDir)
+    command.userJars = deployment.userJars
+    return command
+}
+
+/// Reads the job archives a JobManager writes to `jobmanager.archive.fs.dir`:
+/// one JSON file per job, `{"archive":[{"path":"/jobs/overview","json":"…"},…]}`
+/// (Flink 2.3 nests them as `<cluster>/applications/<app>/jobs/<job>`; 1.x
+/// writes them flat), so every file below the directory is looked at.
+enum JobArchive {
+    struct File: Decodable {
+        struct Entry: Decodable { var path: String; var json: String }
+        var archive: [Entry]
+    }
+
+    static func latest(in directory: String) -> JobResult? {
+        let names = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
+        var best: (Int64, JobResult)? = nil
+        for name in names where !(name as NSString).lastPathComponent.hasPrefix(".") {
+            guard let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)),
+                  let file = try? JSONDecoder().decode(File.self, from: data),
+                  let overview = file.archive.first(where: { $0.path == "/jobs/overview" }),
+                  let jobs = try? JSONDecoder().decode(JobsEnvelope.self, from: Data(overview.json.utf8)),
+                  let job = jobs.jobs.first else { continue }
+            var failure: String? = nil
+            if job.state != "FINISHED", let ex = file.archive.first(where: { $0.path.hasSuffix("/exceptions") }),
+               let obj = try? JSONSerialization.jsonObject(with: Data(ex.json.utf8)) as? [String: Any],
+               let root = obj["root-exception"] as? String {
+                failure = root.split(separator: "\n").first.map(String.init)
+            }
+            let end = job.endTime ?? 0
+            if best == nil || end > best!.0 { best = (end, JobResult(jobId: job.jid, state: job.state, failure: failure)) }
+        }
+        return best?.1
+    }
+
+    struct JobsEnvelope: Decodable { var jobs: [FlinkRESTClient.JobOverview] }
+}
+
+/// A TCP port free on loopback now (bound to 0 and released).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw FlinkError(.configuration, "socket: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
+            bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
+        }
+    }
+    guard ok else { throw FlinkError(.configuration, "cannot find a free port: \(String(cString: strerror(errno)))") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Forwards SIGTERM and SIGINT to the JVM, so a container stop is a clean
+/// Flink shutdown; the appmaster then sees the JVM exit and ends too.
+enum JVMSignalForwarder {
+    nonisolated(unsafe) static var target: pid_t = 0
+
+    static func install(pid: pid_t) {
+        target = pid
+        signal(SIGTERM) { _ in if JVMSignalForwarder.target > 0 { kill(JVMSignalForwarder.target, SIGTERM) } }
+        signal(SIGINT) { _ in if JVMSignalForwarder.target > 0 { kill(JVMSignalForwarder.target, SIGTERM) } }
+    }
+}

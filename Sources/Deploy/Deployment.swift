@@ -1,0 +1,100 @@
+import Flink
+import Foundation
+import Hadoop
+
+/// Everything the containers of one Flink deployment need, written by the
+/// client into the staging directory as `deployment.json`.
+public struct Deployment: Codable, Sendable {
+    public static let fileName = "deployment.json"
+    public static let jobManagerFile = "jobmanager.json"
+    public static let resultFile = "result.json"
+
+    public var name: String
+    public var distribution: FlinkDistribution
+    public var mode: JobManagerMode
+    /// Staged jars for the class path (the user's jar, or the SQL runner).
+    public var userJars: [String]
+    /// The configuration shared by all processes; each adds its own addresses.
+    public var configuration: FlinkConfiguration
+    public var taskManagers: Int
+    public var stagingDirectory: String
+    /// Where the appmaster reaches the Services API, and as whom.
+    public var resourceManagerURLs: [String]
+    public var user: String?
+
+    public init(name: String, distribution: FlinkDistribution, mode: JobManagerMode, userJars: [String],
+                configuration: FlinkConfiguration, taskManagers: Int, stagingDirectory: String,
+                resourceManagerURLs: [String], user: String?) {
+        self.name = name
+        self.distribution = distribution
+        self.mode = mode
+        self.userJars = userJars
+        self.configuration = configuration
+        self.taskManagers = taskManagers
+        self.stagingDirectory = stagingDirectory
+        self.resourceManagerURLs = resourceManagerURLs
+        self.user = user
+    }
+
+    public static func load(stagingDirectory: String) throws -> Deployment {
+        let path = (stagingDirectory as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FlinkError(.configuration, "\(path) is missing: not a flinkctl staging directory")
+        }
+        return try JSONDecoder().decode(Deployment.self, from: data)
+    }
+}
+
+/// Where the JobManager of a deployment answers, published by the appmaster.
+public struct JobManagerAddress: Codable, Sendable, Equatable {
+    public var host: String
+    public var rpcPort: Int
+    public var restPort: Int
+    public var containerId: String?
+    public var restURL: String { "http://\(host):\(restPort)" }
+
+    public init(host: String, rpcPort: Int, restPort: Int, containerId: String?) {
+        self.host = host
+        self.rpcPort = rpcPort
+        self.restPort = restPort
+        self.containerId = containerId
+    }
+
+    public static func read(stagingDirectory: String) -> JobManagerAddress? {
+        let path = (stagingDirectory as NSString).appendingPathComponent(Deployment.jobManagerFile)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(JobManagerAddress.self, from: data)
+    }
+}
+
+/// How an application-mode job ended, written by the appmaster.
+public struct JobResult: Codable, Sendable, Equatable {
+    public var jobId: String?
+    public var state: String
+    public var failure: String?
+
+    public init(jobId: String?, state: String, failure: String?) {
+        self.jobId = jobId
+        self.state = state
+        self.failure = failure
+    }
+
+    public static func read(stagingDirectory: String) -> JobResult? {
+        let path = (stagingDirectory as NSString).appendingPathComponent(Deployment.resultFile)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(JobResult.self, from: data)
+    }
+}
+
+/// Writes a file through a temporary name and a rename, so that readers in
+/// other containers never see half of it.
+public func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+    let tmp = path + ".tmp-\(getpid())"
+    guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: mode]) else {
+        throw FlinkError(.configuration, "cannot write \(tmp)")
+    }
+    guard rename(tmp, path) == 0 else {
+        unlink(tmp)
+        throw FlinkError(.configuration, "cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+}

@@ -1,0 +1,421 @@
+import AppMaster
+import ArgumentParser
+import Deploy
+import Flink
+import Foundation
+import Hadoop
+import HTTPTransport
+
+/// Where staged files go when the cluster is this machine's embedded one.
+enum StagingDefaults {
+    static var root: String {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".flinkctl/staging")
+    }
+    static var sqlRunnerJar: String {
+        if let p = ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"] { return p }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".flinkctl/flinkctl-sql-runner.jar")
+    }
+}
+
+/// The deployment behind a service name: its spec from the Services API and
+/// the staging directory the containers share.
+struct DeployedFlink {
+    var service: Service
+    var staging: String?
+
+    init(name: String, services: ServicesClient) throws {
+        service = try services.get(name)
+        guard service.description?.hasPrefix("Apache Flink") == true else {
+            throw CLIError("\(name) is a YARN service but not a Flink deployment made by flinkctl")
+        }
+        staging = service.configuration?.env?["FLINKCTL_STAGING"]
+    }
+
+    var jobManager: JobManagerAddress? { staging.flatMap { JobManagerAddress.read(stagingDirectory: $0) } }
+    var result: JobResult? { staging.flatMap { JobResult.read(stagingDirectory: $0) } }
+
+    func rest() throws -> FlinkRESTClient? {
+        guard let jm = jobManager else { return nil }
+        return try FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 2, total: 10))
+    }
+
+    /// The newest job the JobManager knows.
+    func currentJob() throws -> FlinkRESTClient.JobOverview? {
+        guard let rest = try rest() else { return nil }
+        return try rest.jobs().max { ($0.startTime ?? 0) < ($1.startTime ?? 0) }
+    }
+}
+
+extension ClusterOptions {
+    /// The Services client and a submitter that reports progress on stdout.
+    func submitter() throws -> (ServicesClient, Submitter) {
+        let endpoint = try endpoint()
+        let services = ServicesClient(endpoint: endpoint)
+        return (services, Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
+                                    user: endpoint.address.user, progress: { print($0) }))
+    }
+}
+
+func flinkErrors(_ body: () throws -> Void) throws {
+    try runReporting {
+        do { try body() } catch let e as FlinkError {
+            throw CLIError(e.message, exitCode: e.kind == .rest ? ExitStatusCode.remote : ExitStatusCode.usage)
+        }
+    }
+}
+
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Run a Flink job (SQL script or jar) as a YARN service, in application mode.",
+        discussion: "The service has a `jobmanager` component, whose container runs the JobManager under flinkctl's appmaster, and a `taskmanager` component that the appmaster grows to --taskmanagers. Without --detached, flinkctl waits for the job to end and exits 0 only if it FINISHED."
+    )
+
+    @OptionGroup var cluster: ClusterOptions
+    @Option(name: .long, help: ArgumentHelp("A SQL script to run (statements separated by ';').", valueName: "FILE"))
+    var sql: String?
+    @Option(name: .long, help: ArgumentHelp("A job jar to run.", valueName: "FILE"))
+    var jar: String?
+    @Option(name: .customLong("class"), help: "The jar's main class, if its manifest names none.")
+    var mainClass: String?
+    @Option(name: .long, help: "Service name (lower-case letters, digits and '-').")
+    var name: String = "flink"
+    @Option(name: .long, help: "Number of TaskManagers.")
+    var taskmanagers: Int = 1
+    @Option(name: .long, help: "Task slots per TaskManager.")
+    var slots: Int = 1
+    @Option(name: .customLong("jm-memory"), help: ArgumentHelp("JobManager process size.", valueName: "SIZE"))
+    var jmMemory: String = "1024m"
+    @Option(name: .customLong("tm-memory"), help: ArgumentHelp("TaskManager process size.", valueName: "SIZE"))
+    var tmMemory: String = "1024m"
+    @Option(name: .long, help: "YARN queue.")
+    var queue: String?
+    @Option(name: .customShort("D"), help: ArgumentHelp("A Flink option, key=value; repeatable.", valueName: "key=value"))
+    var options: [String] = []
+    @Option(name: .long, help: ArgumentHelp("A Flink config.yaml or flink-conf.yaml to merge over the defaults.", valueName: "FILE"))
+    var flinkConf: String?
+    @Option(name: .customLong("from-savepoint"), help: ArgumentHelp("Start from this savepoint or retained checkpoint.", valueName: "PATH"))
+    var fromSavepoint: String?
+    @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution. Default: FLINK_HOME, then the one scripts/setup.sh installed.", valueName: "DIR"))
+    var flinkDist: String?
+    @Flag(name: .long, help: "Return once the job runs.")
+    var detached = false
+    @Option(name: .long, help: "Seconds to wait for the job to start running.")
+    var startTimeout: Double = 180
+    @Argument(parsing: .captureForPassthrough, help: "After --: arguments for the jar's main class, or NAME=VALUE pairs that fill ${NAME} in the SQL script.")
+    var jobArguments: [String] = []
+
+    func validate() throws {
+        guard (sql == nil) != (jar == nil) else { throw ValidationError("give exactly one of --sql FILE or --jar FILE") }
+        guard taskmanagers >= 1 else { throw ValidationError("--taskmanagers must be at least 1") }
+        guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        if mainClass != nil && jar == nil { throw ValidationError("--class goes with --jar") }
+    }
+
+    func run() async throws {
+        try flinkErrors {
+            let (services, submitter) = try cluster.submitter()
+            let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
+            let job: SubmitRequest.Job = sql.map { .sql(file: absolute($0), arguments: args) }
+                ?? .jar(file: absolute(jar!), mainClass: mainClass, arguments: args)
+            let request = SubmitRequest(
+                name: name, job: job, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
+                taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: flinkConf.map(absolute),
+                fromSavepoint: fromSavepoint, flinkDist: flinkDist, stagingRoot: StagingDefaults.root,
+                sqlRunnerJar: StagingDefaults.sqlRunnerJar)
+            let (deployment, status) = try submitter.submit(request)
+            print("Submitted service \(name): \(status.diagnostics ?? "")")
+            try follow(deployment: deployment, services: services)
+        }
+    }
+
+    func follow(deployment: Deployment, services: ServicesClient) throws {
+        let deadline = Date().addingTimeInterval(startTimeout)
+        var lastLine = ""
+        var running = false
+        while true {
+            if let result = JobResult.read(stagingDirectory: deployment.stagingDirectory) {
+                // The appmaster stops the service right after it records the result.
+                for _ in 0..<100 where (try? services.get(deployment.name))?.state != .STOPPED { usleep(100_000) }
+                print("Job \(result.jobId ?? "") \(result.state)")
+                if let failure = result.failure { printError(failure) }
+                if result.state != "FINISHED" { throw ExitCode(ExitStatusCode.unhealthy) }
+                return
+            }
+            let svc = try? services.get(deployment.name)
+            let tms = svc?.components?.first { $0.name == "taskmanager" }?.containers?.filter { $0.state == .READY }.count ?? 0
+            var jobState = "not submitted yet"
+            if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
+               let rest = try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)),
+               let job = (try? rest.jobs())?.first {
+                jobState = "\(job.jid) \(job.state)"
+                if job.state == "RUNNING" { running = true }
+            }
+            let line = "containers: jobmanager \(svc?.components?.first { $0.name == "jobmanager" }?.containers?.count ?? 0)/1, taskmanagers \(tms)/\(deployment.taskManagers); job: \(jobState)"
+            if line != lastLine { print(line); lastLine = line }
+            if running && detached {
+                if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory) { print("Flink REST: \(jm.restURL)") }
+                return
+            }
+            if svc?.state == .STOPPED || svc?.state == .FAILED {
+                throw CLIError("the service stopped before the job ended; see `flinkctl logs \(deployment.name)`", exitCode: ExitStatusCode.remote)
+            }
+            if !running && Date() > deadline {
+                throw CLIError("the job did not start within \(Int(startTimeout)) s; see `flinkctl logs \(deployment.name)`", exitCode: ExitStatusCode.remote)
+            }
+            usleep(250_000)
+        }
+    }
+}
+
+struct SessionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "Flink session clusters on YARN: a JobManager that takes jobs over REST.",
+        subcommands: [Start.self]
+    )
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a session cluster as a YARN service; returns once its TaskManagers have registered.")
+        @OptionGroup var cluster: ClusterOptions
+        @Option(name: .long, help: "Service name.") var name: String = "flink-session"
+        @Option(name: .long, help: "Number of TaskManagers.") var taskmanagers: Int = 1
+        @Option(name: .long, help: "Task slots per TaskManager.") var slots: Int = 1
+        @Option(name: .customLong("jm-memory"), help: ArgumentHelp("JobManager process size.", valueName: "SIZE")) var jmMemory: String = "1024m"
+        @Option(name: .customLong("tm-memory"), help: ArgumentHelp("TaskManager process size.", valueName: "SIZE")) var tmMemory: String = "1024m"
+        @Option(name: .long, help: "YARN queue.") var queue: String?
+        @Option(name: .customShort("D"), help: ArgumentHelp("A Flink option, key=value; repeatable.", valueName: "key=value")) var options: [String] = []
+        @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution.", valueName: "DIR")) var flinkDist: String?
+        @Option(name: .long, help: "Seconds to wait for the session to be ready.") var startTimeout: Double = 120
+
+        func validate() throws {
+            guard taskmanagers >= 1, slots >= 1 else { throw ValidationError("--taskmanagers and --slots must be at least 1") }
+        }
+
+        func run() async throws {
+            try flinkErrors {
+                let (_, submitter) = try cluster.submitter()
+                let request = SubmitRequest(
+                    name: name, job: .session, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
+                    taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: nil, fromSavepoint: nil,
+                    flinkDist: flinkDist, stagingRoot: StagingDefaults.root, sqlRunnerJar: nil)
+                let (deployment, status) = try submitter.submit(request)
+                print("Started service \(name): \(status.diagnostics ?? "")")
+                let deadline = Date().addingTimeInterval(startTimeout)
+                while Date() < deadline {
+                    if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
+                       let o = try? FlinkRESTClient(baseURL: jm.restURL).overview(), o.taskmanagers >= taskmanagers, o.slotsTotal >= taskmanagers * slots {
+                        print("Session ready: \(o.taskmanagers) TaskManagers, \(o.slotsTotal) slots; Flink REST \(jm.restURL)")
+                        return
+                    }
+                    usleep(250_000)
+                }
+                throw CLIError("the session was not ready within \(Int(startTimeout)) s; see `flinkctl logs \(name)`", exitCode: ExitStatusCode.remote)
+            }
+        }
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a job jar on a session cluster through Flink's REST API.",
+        discussion: "The jar is uploaded to the session's JobManager (POST /jars/upload) and run (POST /jars/{id}/run)."
+    )
+    @OptionGroup var cluster: ClusterOptions
+    @Option(name: .long, help: "The session's service name.") var session: String
+    @Option(name: .long, help: ArgumentHelp("A job jar to run.", valueName: "FILE")) var jar: String
+    @Option(name: .customLong("class"), help: "The jar's main class, if its manifest names none.") var mainClass: String?
+    @Option(name: .long, help: "Parallelism of the job.") var parallelism: Int?
+    @Option(name: .customLong("from-savepoint"), help: ArgumentHelp("Start from this savepoint.", valueName: "PATH")) var fromSavepoint: String?
+    @Flag(name: .long, help: "Return once the job is submitted.") var detached = false
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the main class (after --).") var jobArguments: [String] = []
+
+    func run() async throws {
+        try flinkErrors {
+            let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()))
+            guard let rest = try d.rest() else {
+                throw CLIError("\(session) has no JobManager address yet: is the session running?", exitCode: ExitStatusCode.unhealthy)
+            }
+            guard FileManager.default.isReadableFile(atPath: jar) else { throw CLIError("--jar \(jar): no such file") }
+            let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
+            let jarId = try rest.uploadJar(absolute(jar))
+            let job = try rest.runJar(jarId, entryClass: mainClass, arguments: args, parallelism: parallelism, savepointPath: fromSavepoint)
+            print("Submitted job \(job) to \(session)")
+            if detached { return }
+            var last = ""
+            while true {
+                guard let j = try rest.jobs().first(where: { $0.jid == job }) else { usleep(250_000); continue }
+                if j.state != last { print("Job \(job) \(j.state)"); last = j.state }
+                if j.isTerminal {
+                    if j.state != "FINISHED" {
+                        if let why = try? rest.rootException(job) { printError(why) }
+                        throw ExitCode(ExitStatusCode.unhealthy)
+                    }
+                    return
+                }
+                usleep(250_000)
+            }
+        }
+    }
+}
+
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+}
+
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List Flink deployments on the cluster and their jobs.")
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Row: Codable { var name: String; var state: String; var application: String?; var job: String?; var jobState: String?; var rest: String? }
+
+    func run() async throws {
+        try flinkErrors {
+            let services = ServicesClient(endpoint: try cluster.endpoint())
+            var rows: [Row] = []
+            for s in try services.list() where s.description?.hasPrefix("Apache Flink") == true {
+                var row = Row(name: s.name ?? "", state: s.state?.rawValue ?? "", application: s.id)
+                if let staging = s.configuration?.env?["FLINKCTL_STAGING"], let jm = JobManagerAddress.read(stagingDirectory: staging),
+                   s.state != .STOPPED {
+                    row.rest = jm.restURL
+                    if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)).jobs())?.first {
+                        row.job = job.jid
+                        row.jobState = job.state
+                    }
+                }
+                if row.jobState == nil, let staging = s.configuration?.env?["FLINKCTL_STAGING"], let r = JobResult.read(stagingDirectory: staging) {
+                    row.job = r.jobId
+                    row.jobState = r.state
+                }
+                rows.append(row)
+            }
+            if output.output == .json { return try printJSON(rows) }
+            printTable(["NAME", "SERVICE", "APPLICATION", "JOB", "JOB-STATE", "REST"],
+                       rows.map { [$0.name, $0.state, $0.application ?? "", $0.job ?? "", $0.jobState ?? "", $0.rest ?? ""] })
+        }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a Flink deployment: service, containers and job.")
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Service name.") var name: String
+
+    struct Report: Codable {
+        var name: String; var serviceState: String; var application: String?
+        var jobManagers: Int; var taskManagers: Int; var taskManagersWanted: Int
+        var rest: String?; var job: String?; var jobState: String?; var failure: String?
+    }
+
+    func run() async throws {
+        try flinkErrors {
+            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
+            let comps = d.service.components ?? []
+            let tm = comps.first { $0.name == "taskmanager" }
+            var report = Report(name: name, serviceState: d.service.state?.rawValue ?? "", application: d.service.id,
+                                jobManagers: comps.first { $0.name == "jobmanager" }?.containers?.count ?? 0,
+                                taskManagers: tm?.containers?.filter { $0.state == .READY }.count ?? 0,
+                                taskManagersWanted: Int(tm?.numberOfContainers ?? 0), rest: d.jobManager?.restURL)
+            if d.service.state != .STOPPED, let job = try? d.currentJob() {
+                report.job = job.jid
+                report.jobState = job.state
+            } else if let r = d.result {
+                report.job = r.jobId
+                report.jobState = r.state
+                report.failure = r.failure
+            }
+            if output.output == .json { return try printJSON(report) }
+            print("\(name): service \(report.serviceState), application \(report.application ?? "-")")
+            print("  containers: jobmanager \(report.jobManagers)/1, taskmanagers \(report.taskManagers)/\(report.taskManagersWanted)")
+            print("  job: \(report.job ?? "-") \(report.jobState ?? "")")
+            if let rest = report.rest { print("  Flink REST: \(rest)") }
+            if let f = report.failure { print("  failure: \(f)") }
+        }
+    }
+}
+
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Stop a Flink deployment's job, optionally with a savepoint, and its service.")
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "Service name.") var name: String
+    @Option(name: .long, help: ArgumentHelp("Take a savepoint into DIR first (stop with savepoint).", valueName: "DIR"))
+    var savepoint: String?
+
+    func run() async throws {
+        try flinkErrors {
+            let services = ServicesClient(endpoint: try cluster.endpoint())
+            let d = try DeployedFlink(name: name, services: services)
+            if let job = try? d.currentJob(), !job.isTerminal, let rest = try d.rest() {
+                if let dir = savepoint {
+                    let location = try rest.stopWithSavepoint(job.jid, directory: absolute(dir))
+                    print("Savepoint: \(location)")
+                } else {
+                    try rest.cancel(job.jid)
+                    print("Cancelled job \(job.jid)")
+                }
+            } else if savepoint != nil {
+                throw CLIError("\(name) has no running job to take a savepoint of", exitCode: ExitStatusCode.unhealthy)
+            }
+            // The appmaster stops the service when the job ends; make sure of it.
+            for _ in 0..<100 {
+                if (try? services.get(name))?.state == .STOPPED { break }
+                usleep(200_000)
+            }
+            if (try? services.get(name))?.state != .STOPPED { try services.stop(name) }
+            print("Stopped service \(name)")
+        }
+    }
+}
+
+struct SavepointCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "savepoint", abstract: "Take a savepoint of a running job; the job goes on.")
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "Service name.") var name: String
+    @Argument(help: "Target directory.") var directory: String
+
+    func run() async throws {
+        try flinkErrors {
+            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
+            guard let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
+                throw CLIError("\(name) has no running job", exitCode: ExitStatusCode.unhealthy)
+            }
+            print("Savepoint: \(try rest.triggerSavepoint(job.jid, directory: absolute(directory)))")
+        }
+    }
+}
+
+/// Runs in the `jobmanager` container.
+struct AppMasterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "appmaster", abstract: "Run a deployment's JobManager (inside its YARN container).", shouldDisplay: false)
+    @Option(name: .long) var staging: String
+
+    func run() async throws {
+        do {
+            let code = try AppMaster(staging: staging).run()
+            throw ExitCode(code)
+        } catch let e as FlinkError {
+            printError(e.message)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Runs in each `taskmanager` container.
+struct TaskManagerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "taskmanager", abstract: "Become a deployment's TaskManager (inside its YARN container).", shouldDisplay: false)
+    @Option(name: .long) var staging: String
+
+    func run() async throws {
+        do {
+            try TaskManagerLauncher(staging: staging).run()
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Flink
+import Foundation
+import Testing
+import TestSupport
+
+extension RealFlink {
+/// Flink itself uses our PKCS#12 files: internal TLS is mutual, so a
+/// TaskManager registers only with a certificate from the same CA.
+@Suite("Flink internal and REST TLS on flinkctl's keystores")
+struct FlinkTLSTests {
+    final class JVMs: @unchecked Sendable {
+        // @unchecked: touched only by the test's task.
+        var pids: [pid_t] = []
+        deinit { for p in pids { kill(p, SIGKILL); var s: Int32 = 0; waitpid(p, &s, 0) } }
+    }
+
+    func freePort() -> Int { 20000 + Int.random(in: 0..<20000) }
+
+    /// Generates a keystore set into `dir` and a config.yaml with its `security.ssl.*` keys.
+    func tlsConfig(_ dir: String, keyType: String, rpc: Int, rest: Int) throws -> FlinkConfiguration {
+        try FileManager.default.createDirectory(atPath: dir + "/conf", withIntermediateDirectories: true)
+        try "s3cret-pass\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+        chmod(dir + "/pw", 0o600)
+        try """
+        jobmanager.rpc.address: 127.0.0.1
+        jobmanager.rpc.port: \(rpc)
+        jobmanager.bind-host: 127.0.0.1
+        rest.address: 127.0.0.1
+        rest.bind-address: 127.0.0.1
+        rest.port: \(rest)
+        taskmanager.host: 127.0.0.1
+        taskmanager.bind-host: 127.0.0.1
+        jobmanager.memory.process.size: 1024m
+        taskmanager.memory.process.size: 1024m
+        taskmanager.numberOfTaskSlots: 1
+        cluster.registration.error-delay: 500 ms
+
+        """.write(toFile: dir + "/conf/config.yaml", atomically: true, encoding: .utf8)
+        let g = try run(flinkctlBinary, ["security", "keystore", "generate", "--out", dir + "/tls", "--password-file", dir + "/pw",
+                                         "--key-type", keyType, "--conf", dir + "/conf/config.yaml"])
+        guard g.status == 0 else { throw FlinkError(.configuration, "keystore generate: \(g.stderr)") }
+        try FlinkProcessCommand.log4jProperties.write(toFile: dir + "/conf/log4j.properties", atomically: true, encoding: .utf8)
+        return try FlinkConfiguration.parse(String(contentsOfFile: dir + "/conf/config.yaml", encoding: .utf8), file: "config.yaml")
+    }
+
+    func start(_ argv: [String], log: String) throws -> pid_t {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        return p.processIdentifier
+    }
+
+    func taskManagers(_ rest: Int, ca: String) -> Int? {
+        guard let r = try? run("/usr/bin/curl", ["-s", "--cacert", ca, "https://127.0.0.1:\(rest)/taskmanagers"]),
+              r.status == 0, let data = r.stdout.data(using: .utf8),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let tms = obj["taskmanagers"] as? [Any] else { return nil }
+        return tms.count
+    }
+
+    @Test("a TaskManager with our certificate registers over mutual TLS; one from another CA is refused; curl trusts ca.pem", arguments: ["rsa2048", "ec-p256"])
+    func mutualTLS(keyType: String) async throws {
+        try await withTemporaryDirectory { dir in
+            let jvms = JVMs()
+            let rpc = freePort(), rest = rpc + 1
+            let config = try tlsConfig(dir + "/ours", keyType: keyType, rpc: rpc, rest: rest)
+            let dist = try FlinkDistribution.locate(explicit: nil)
+            let cmd = FlinkProcessCommand(java: try locateJava(), distribution: dist,
+                                          configDirectory: dir + "/ours/conf", logDirectory: dir + "/ours")
+            jvms.pids.append(try start(cmd.jobManager(.session, memory: try JobManagerMemory(configuration: config), configuration: config), log: "jm"))
+            jvms.pids.append(try start(cmd.taskManager(memory: try TaskManagerMemory(configuration: config), configuration: config), log: "tm"))
+            let ca = dir + "/ours/tls/ca.pem"
+            #expect(await eventually(timeout: 60, interval: 0.5) { taskManagers(rest, ca: ca) == 1 },
+                    "our TaskManager did not register over TLS")
+            // Plain HTTP is not served, and curl without the CA does not trust the endpoint.
+            #expect(try run("/usr/bin/curl", ["-s", "https://127.0.0.1:\(rest)/overview"]).status != 0)
+
+            // A TaskManager whose keystore comes from another CA.
+            var other = try tlsConfig(dir + "/other", keyType: keyType, rpc: rpc, rest: rest)
+            other["taskmanager.resource-id"] = "intruder"
+            let otherCmd = FlinkProcessCommand(java: try locateJava(), distribution: dist,
+                                               configDirectory: dir + "/other/conf", logDirectory: dir + "/other")
+            try other.render(for: dist.version).write(toFile: dir + "/other/conf/config.yaml", atomically: true, encoding: .utf8)
+            jvms.pids.append(try start(otherCmd.taskManager(memory: try TaskManagerMemory(configuration: other), configuration: other), log: "tm2"))
+            try await Task.sleep(for: .seconds(12))
+            #expect(taskManagers(rest, ca: ca) == 1, "a TaskManager from another CA must not register")
+            let log = (try? String(contentsOfFile: dir + "/other/taskmanager.log", encoding: .utf8)) ?? ""
+            #expect(!log.contains("Successful registration at resource manager"), "the intruder registered")
+            // It did try: the JobManager's side refused its handshake.
+            #expect(log.contains("Starting TaskManager") || log.contains("TaskManagerRunner"), "the intruder never started: \(log.suffix(500))")
+            let refused = ["SSL", "ssl", "certificate", "handshake", "Could not resolve ResourceManager", "Connection"].contains { log.contains($0) }
+            #expect(refused, "no sign of a refused connection in the intruder's log: \(log.suffix(800))")
+        }
+    }
+}
+}

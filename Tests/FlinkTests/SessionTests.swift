@@ -1,0 +1,70 @@
+import Flink
+import Foundation
+import Testing
+import TestSupport
+
+/// A DataStream job compiled here, with no Main-Class in its manifest.
+func buildDoublerJar(in dir: String) throws -> String {
+    let dist = try FlinkDistribution.locate(explicit: nil)
+    let src = dir + "/src"
+    try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+    try """
+    import org.apache.flink.api.common.RuntimeExecutionMode;
+    import org.apache.flink.api.common.serialization.SimpleStringEncoder;
+    import org.apache.flink.connector.file.sink.FileSink;
+    import org.apache.flink.core.fs.Path;
+    import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+    public class Doubler {
+        public static void main(String[] args) throws Exception {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+            env.fromSequence(1, Long.parseLong(args[1]))
+               .map(x -> String.valueOf(x * 2)).returns(String.class)
+               .sinkTo(FileSink.forRowFormat(new Path(args[0]), new SimpleStringEncoder<String>()).build());
+            env.execute("doubler");
+        }
+    }
+    """.write(toFile: src + "/Doubler.java", atomically: true, encoding: .utf8)
+    let javac = try run("/usr/bin/javac", ["-d", dir + "/classes", "-cp", dist.libJars().joined(separator: ":"), src + "/Doubler.java"])
+    guard javac.status == 0 else { throw FlinkError(.java, "javac: \(javac.stderr)") }
+    let jar = dir + "/doubler.jar"
+    let j = try run("/usr/bin/jar", ["cf", jar, "-C", dir + "/classes", "."])
+    guard j.status == 0 else { throw FlinkError(.java, "jar: \(j.stderr)") }
+    return jar
+}
+
+extension RealFlink {
+@Suite("Session clusters and jar jobs")
+struct SessionTests {
+    @Test("session start, then run --session with a jar through Flink's REST API; a jar without Main-Class needs --class")
+    func sessionRun() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory
+            let jar = try buildDoublerJar(in: dir + "/job")
+
+            let noMain = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--jar", jar, "--name", "nomain"])
+            #expect(noMain.status == 2 && noMain.stderr.contains("no Main-Class") && noMain.stderr.contains("--class"), "\(noMain.stderr)")
+
+            let start = try run(flinkctlBinary, ["session", "start", "--rm", cluster.url, "--name", "sess", "--taskmanagers", "1", "--slots", "2"])
+            #expect(start.status == 0, "\(start.stdout) \(start.stderr)")
+            #expect(start.stdout.contains("Session ready: 1 TaskManagers, 2 slots"))
+
+            for (n, rows) in [(1, 50), (2, 100)] {
+                let out = dir + "/out\(n)"
+                let r = try run(flinkctlBinary, ["run", "--rm", cluster.url, "--session", "sess", "--jar", jar,
+                                                 "--class", "Doubler", "--", out, String(rows)])
+                #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+                #expect(r.stdout.contains("FINISHED"))
+                let values = RealFlink.SubmitEndToEndTests.committedLines(out).compactMap { Int($0) }.sorted()
+                #expect(values == (1...rows).map { $0 * 2 }, "job \(n): \(values.count) values")
+            }
+            // The session outlives its jobs.
+            let status = try run(flinkctlBinary, ["status", "sess", "--rm", cluster.url, "--output", "json"])
+            #expect(status.stdout.contains("\"serviceState\" : \"STABLE\""), "\(status.stdout)")
+            let cancel = try run(flinkctlBinary, ["cancel", "sess", "--rm", cluster.url])
+            #expect(cancel.status == 0)
+        }
+    }
+}
+}

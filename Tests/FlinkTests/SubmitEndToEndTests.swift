@@ -1,0 +1,195 @@
+import Foundation
+import Hadoop
+import Testing
+import TestSupport
+
+/// Every test that runs Flink JVMs, one at a time: two cores do not hold
+/// several Flink clusters at once without timing out.
+@Suite("Real Flink on the embedded cluster", .serialized)
+enum RealFlink {}
+
+/// Real Flink jobs through `flinkctl submit` on an embedded cluster.
+extension RealFlink {
+@Suite("flinkctl submit, end to end with real Flink")
+struct SubmitEndToEndTests {
+    static var runnerJar: String {
+        ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
+            ?? (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.flinkctl/flinkctl-sql-runner.jar"
+    }
+
+    static func write(_ text: String, _ path: String) throws -> String {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Every line of the committed (visible) part files under `dir`.
+    static func committedLines(_ dir: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var lines: [String] = []
+        for case let rel as String in e where !(rel as NSString).lastPathComponent.hasPrefix(".") {
+            let path = dir + "/" + rel
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+                  let data = FileManager.default.contents(atPath: path) else { continue }
+            lines += String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        return lines
+    }
+
+    static func batchSQL(out: String, rows: Int = 1000) -> String {
+        """
+        -- a bounded job: the sum and count of 1..\(rows)
+        SET 'execution.runtime-mode' = 'batch';
+        CREATE TABLE numbers (n INT) WITH (
+          'connector' = 'datagen', 'number-of-rows' = '\(rows)',
+          'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '\(rows)');
+        CREATE TABLE totals (total BIGINT, cnt BIGINT) WITH (
+          'connector' = 'filesystem', 'path' = 'file://\(out)', 'format' = 'csv');
+        INSERT INTO totals SELECT CAST(SUM(n) AS BIGINT), COUNT(*) FROM numbers;
+        """
+    }
+
+    /// A streaming, checkpointed job: 1..rows at `rate` rows/s into an exactly-once file sink.
+    static func streamingSQL(out: String, rows: Int, rate: Int) -> String {
+        """
+        CREATE TABLE numbers (n INT) WITH (
+          'connector' = 'datagen', 'rows-per-second' = '\(rate)',
+          'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '\(rows)');
+        CREATE TABLE copies (n INT) WITH (
+          'connector' = 'filesystem', 'path' = 'file://\(out)', 'format' = 'csv',
+          'sink.rolling-policy.rollover-interval' = '1 s', 'sink.rolling-policy.check-interval' = '1 s');
+        INSERT INTO copies SELECT n FROM numbers;
+        """
+    }
+
+    func submit(_ cluster: TestCluster, _ args: [String]) throws -> CommandResult {
+        try run(flinkctlBinary, ["submit", "--rm", cluster.url] + args,
+                environment: ["FLINKCTL_SQL_RUNNER": Self.runnerJar])
+    }
+
+    @Test("a SQL job and a jar job run through submit and their output is exact")
+    func sqlAndJar() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory
+            let sql = try Self.write(Self.batchSQL(out: dir + "/out-sql"), dir + "/sum.sql")
+            let r = try submit(cluster, ["--sql", sql, "--name", "sum-sql", "--taskmanagers", "1", "--slots", "1"])
+            #expect(r.status == 0, "submit failed: \(r.stdout)\n\(r.stderr)")
+            #expect(r.stdout.contains("FINISHED"))
+            #expect(Self.committedLines(dir + "/out-sql") == ["500500,1000"])
+
+            let status = try run(flinkctlBinary, ["status", "sum-sql", "--rm", cluster.url, "--output", "json"])
+            #expect(status.stdout.contains("\"jobState\" : \"FINISHED\"") && status.stdout.contains("\"serviceState\" : \"STOPPED\""), "\(status.stdout)")
+
+            // The SQL runner as a plain jar job, with its class and an argument.
+            let jarSQL = try Self.write(Self.batchSQL(out: dir + "/out-jar", rows: 10), dir + "/jar.sql")
+            let j = try submit(cluster, ["--jar", Self.runnerJar, "--class", "org.flinkctl.sql.SqlRunner",
+                                         "--name", "sum-jar", "--", jarSQL])
+            #expect(j.status == 0, "jar submit failed: \(j.stdout)\n\(j.stderr)")
+            #expect(Self.committedLines(dir + "/out-jar") == ["55,10"])
+
+            let list = try run(flinkctlBinary, ["list", "--rm", cluster.url])
+            #expect(list.stdout.contains("sum-sql") && list.stdout.contains("sum-jar"))
+        }
+    }
+
+    @Test("errors are clear: a SQL error shows Flink's message; bad input changes nothing")
+    func errors() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory
+            let bad = try Self.write("CREATE TABLE t (n INT) WITH ('connector' = 'datagen');\nSELEC n FROM t;\n", dir + "/bad.sql")
+            let r = try submit(cluster, ["--sql", bad, "--name", "bad-sql"])
+            #expect(r.status == 1, "\(r.stdout) \(r.stderr)")
+            #expect(r.stderr.contains("SELEC") || r.stderr.contains("parse"), "no Flink message: \(r.stderr)")
+            #expect(!r.stderr.contains("\tat org."), "a Java stack leaked: \(r.stderr)")
+
+            let apps = try cluster.rm.applications().count
+            let missing = try submit(cluster, ["--sql", dir + "/nope.sql", "--name", "x"])
+            #expect(missing.status == 2 && missing.stderr.contains("no such file"))
+            let noDist = try submit(cluster, ["--sql", bad, "--name", "y", "--flink-dist", "/nonexistent"])
+            #expect(noDist.status == 2 && noDist.stderr.contains("not a Flink distribution"))
+            let tooSmall = try submit(cluster, ["--sql", bad, "--name", "z", "--tm-memory", "300m"])
+            #expect(tooSmall.status == 2 && tooSmall.stderr.contains("too small"))
+            let both = try submit(cluster, ["--sql", bad, "--jar", bad])
+            #expect(both.status == 2)
+            #expect(try cluster.rm.applications().count == apps, "bad input must create no application")
+        }
+    }
+}
+
+}
+
+/// Checkpoints, savepoints and failures of a streaming job: exactly-once output.
+extension RealFlink {
+@Suite("Streaming jobs: savepoints and TaskManager failure")
+struct StreamingRecoveryTests {
+    let e2e = RealFlink.SubmitEndToEndTests()
+
+    static func waitForCommitted(_ dir: String, atLeast n: Int, timeout: Double = 90) async -> Bool {
+        await eventually(timeout: timeout, interval: 0.5) { RealFlink.SubmitEndToEndTests.committedLines(dir).count >= n }
+    }
+
+    static func exactOnce(_ dir: String, _ rows: Int) -> (ok: Bool, detail: String) {
+        let values = RealFlink.SubmitEndToEndTests.committedLines(dir).compactMap { Int($0) }
+        let counts = Dictionary(values.map { ($0, 1) }, uniquingKeysWith: +)
+        let missing = (1...rows).filter { counts[$0] == nil }
+        let duplicated = counts.filter { $0.value > 1 }.map(\.key).sorted()
+        return (missing.isEmpty && duplicated.isEmpty && values.count == rows,
+                "\(values.count) lines; missing \(missing.prefix(10)) (\(missing.count)); duplicated \(duplicated.prefix(10)) (\(duplicated.count))")
+    }
+
+    @Test("cancel --savepoint, then submit --from-savepoint, resumes without loss or duplicates")
+    func savepointResume() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory, out = dir + "/out", rows = 400
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let common = ["--sql", sql, "--name", "stream", "-D", "execution.checkpointing.interval=1s", "--detached"]
+            let first = try e2e.submit(cluster, common)
+            #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
+            #expect(await Self.waitForCommitted(out, atLeast: 40))
+
+            let cancel = try run(flinkctlBinary, ["cancel", "stream", "--rm", cluster.url, "--savepoint", dir + "/savepoints"])
+            #expect(cancel.status == 0, "\(cancel.stdout) \(cancel.stderr)")
+            let savepoint = cancel.stdout.split(separator: "\n").first { $0.hasPrefix("Savepoint: ") }.map { String($0.dropFirst(11)) }
+            #expect(savepoint != nil)
+            let before = RealFlink.SubmitEndToEndTests.committedLines(out).count
+            #expect(before < rows, "the job should have been stopped part-way (\(before) of \(rows))")
+
+            let second = try e2e.submit(cluster, ["--sql", sql, "--name", "stream", "-D", "execution.checkpointing.interval=1s",
+                                                  "--from-savepoint", savepoint ?? "/none"])
+            #expect(second.status == 0, "\(second.stdout) \(second.stderr)")
+            let check = Self.exactOnce(out, rows)
+            #expect(check.ok, "\(check.detail)")
+        }
+    }
+
+    @Test("a TaskManager killed with SIGKILL mid-run is replaced and the job restores: output exact")
+    func taskManagerKilled() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory, out = dir + "/out", rows = 600
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let r = try e2e.submit(cluster, ["--sql", sql, "--name", "victim", "-D", "execution.checkpointing.interval=1s", "--detached"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            #expect(await Self.waitForCommitted(out, atLeast: 60))
+            let ours = {
+                processes(matching: "TaskManagerRunner").filter { pid in
+                    let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                    return cmd.contains(cluster.directory)
+                }
+            }
+            let tms = ours()
+            #expect(tms.count == 1)
+            for pid in tms { kill(pid, SIGKILL) }
+            #expect(await eventually(timeout: 30) { !ours().isEmpty && Set(ours()).isDisjoint(with: tms) },
+                    "no new TaskManager replaced the killed one")
+
+            let done = await eventually(timeout: 150, interval: 1) {
+                let s = try run(flinkctlBinary, ["status", "victim", "--rm", cluster.url, "--output", "json"])
+                return s.stdout.contains("\"jobState\" : \"FINISHED\"")
+            }
+            #expect(done, "the job did not finish after the TaskManager was killed")
+            let check = Self.exactOnce(out, rows)
+            #expect(check.ok, "\(check.detail)")
+        }
+    }
+}
+}
