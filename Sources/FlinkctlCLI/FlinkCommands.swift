@@ -104,7 +104,7 @@ struct SubmitCommand: AsyncParsableCommand {
     var detached = false
     @Option(name: .long, help: "Seconds to wait for the job to start running.")
     var startTimeout: Double = 180
-    @Argument(parsing: .captureForPassthrough, help: "After --: arguments for the jar's main class, or NAME=VALUE pairs that fill ${NAME} in the SQL script.")
+    @Argument(parsing: .postTerminator, help: "After --: arguments for the jar's main class, or NAME=VALUE pairs that fill ${NAME} in the SQL script.")
     var jobArguments: [String] = []
 
     func validate() throws {
@@ -231,7 +231,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Parallelism of the job.") var parallelism: Int?
     @Option(name: .customLong("from-savepoint"), help: ArgumentHelp("Start from this savepoint.", valueName: "PATH")) var fromSavepoint: String?
     @Flag(name: .long, help: "Return once the job is submitted.") var detached = false
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for the main class (after --).") var jobArguments: [String] = []
+    @Argument(parsing: .postTerminator, help: "Arguments for the main class (after --).") var jobArguments: [String] = []
 
     func run() async throws {
         try flinkErrors {
