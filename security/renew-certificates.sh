@@ -9,8 +9,11 @@
 #   FLINKCTL        flinkctl binary (default: flinkctl on PATH)
 #   PASSWORD_FILE   keystore password, first line (default: TLS_DIR/.password)
 #   LOG_FILE        append the log here as well as to stderr
-#   POST_RENEW_HOOK command run after a renewal, e.g. one that redeploys running Flink clusters with a
-#                   savepoint so that the new certificates take effect (flinkctl redeploy, once it exists)
+#   POST_RENEW_HOOK command run after a renewal
+#   REDEPLOY_SAVEPOINT_DIR  after a renewal, every Flink deployment with a RUNNING job on the cluster
+#                   (FLINKCTL_RM, HADOOP_CONF_DIR or the embedded one) is redeployed with
+#                   `flinkctl redeploy NAME --savepoint DIR`: stopped with a savepoint and started from
+#                   it, so its JVMs load the new certificates without losing state
 #
 # Exit codes, for monitoring:
 #   0  nothing expires within WARN_DAYS
@@ -70,6 +73,20 @@ log "$output"
 if ! "$flinkctl" security cert check --warn-days "$warn_days" --password-file "$password_file" "${files[@]}" > /dev/null; then
     log "certificates still expire within $warn_days days after renewal (is --validity shorter than WARN_DAYS?)"
     exit 2
+fi
+if [[ -n "${REDEPLOY_SAVEPOINT_DIR:-}" ]]; then
+    if ! running="$("$flinkctl" list --output json | python3 -c 'import json, sys; print("\n".join(r["name"] for r in json.load(sys.stdin) if r.get("jobState") == "RUNNING"))')"; then
+        log "cannot list Flink deployments to redeploy"
+        exit 2
+    fi
+    for name in $running; do
+        log "redeploying $name with a savepoint in $REDEPLOY_SAVEPOINT_DIR"
+        if ! out="$("$flinkctl" redeploy "$name" --savepoint "$REDEPLOY_SAVEPOINT_DIR" 2>&1)"; then
+            log "redeploy of $name failed: $out"
+            exit 2
+        fi
+        log "$out"
+    done
 fi
 if [[ -n "${POST_RENEW_HOOK:-}" ]]; then
     log "running POST_RENEW_HOOK"

@@ -133,8 +133,9 @@ public struct AppMaster {
 func writeContainerConfiguration(_ config: FlinkConfiguration, deployment: Deployment, confDir: String,
                                  logDir: String) throws -> FlinkProcessCommand {
     let version = deployment.distribution.version
+    // 0600: the configuration may hold keystore passwords.
     try writeAtomically(Data(config.render(for: version).utf8),
-                        to: (confDir as NSString).appendingPathComponent(version.configFileName))
+                        to: (confDir as NSString).appendingPathComponent(version.configFileName), mode: 0o600)
     try writeAtomically(Data(FlinkProcessCommand.log4jProperties.utf8),
                         to: (confDir as NSString).appendingPathComponent("log4j.properties"))
     var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,

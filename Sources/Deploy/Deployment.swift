@@ -21,10 +21,11 @@ public struct Deployment: Codable, Sendable {
     /// Where the appmaster reaches the Services API, and as whom.
     public var resourceManagerURLs: [String]
     public var user: String?
+    public var queue: String?
 
     public init(name: String, distribution: FlinkDistribution, mode: JobManagerMode, userJars: [String],
                 configuration: FlinkConfiguration, taskManagers: Int, stagingDirectory: String,
-                resourceManagerURLs: [String], user: String?) {
+                resourceManagerURLs: [String], user: String?, queue: String? = nil) {
         self.name = name
         self.distribution = distribution
         self.mode = mode
@@ -34,6 +35,12 @@ public struct Deployment: Codable, Sendable {
         self.stagingDirectory = stagingDirectory
         self.resourceManagerURLs = resourceManagerURLs
         self.user = user
+        self.queue = queue
+    }
+
+    /// The configuration key a savepoint to start from goes under.
+    public var recoveryKey: String {
+        distribution.version.major >= 2 ? "execution.state-recovery.path" : "execution.savepoint.path"
     }
 
     public static func load(stagingDirectory: String) throws -> Deployment {

@@ -71,9 +71,8 @@ public struct Submitter: Sendable {
         }
         var config = try baseConfiguration(request, distribution: distribution)
         // Memory checked now, not in a container minutes later.
-        let tmMemory = try TaskManagerMemory(configuration: config)
-        let jmMemory = try JobManagerMemory(configuration: config)
-        _ = (tmMemory, jmMemory)
+        _ = try TaskManagerMemory(configuration: config)
+        _ = try JobManagerMemory(configuration: config)
 
         let (mode, jobFile) = try jobMode(request)
         // A stopped deployment of the same name is replaced (its application
@@ -122,17 +121,82 @@ public struct Submitter: Sendable {
 
         let deployment = Deployment(name: request.name, distribution: distribution, mode: finalMode, userJars: jars,
                                     configuration: config, taskManagers: request.taskManagers,
-                                    stagingDirectory: staging, resourceManagerURLs: resourceManagerURLs, user: user)
+                                    stagingDirectory: staging, resourceManagerURLs: resourceManagerURLs, user: user,
+                                    queue: request.queue)
+        bytes += try writeRecord(deployment)
+        progress("Staged \(jars.count + 2) files (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB) in \(staging)")
+        let status = try createService(for: deployment, binary: binary)
+        created = true
+        return (deployment, status)
+    }
+
+    /// Stops nothing itself: given a deployment whose job was stopped with a
+    /// savepoint, stages it again (the same job, configuration and size; the
+    /// flinkctl binary that runs now) and starts it from the savepoint, so new
+    /// certificates, a new flinkctl or changed options take effect without
+    /// losing state.
+    public func redeploy(_ old: Deployment, fromSavepoint savepoint: String, overrides: [String]) throws -> (Deployment, ServiceStatus) {
+        let stamp = Int64(Date().timeIntervalSince1970 * 1000)
+        let staging = (((old.stagingDirectory as NSString).deletingLastPathComponent) as NSString)
+            .appendingPathComponent("\(old.name)-\(stamp)")
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var created = false
+        defer { if !created { try? fm.removeItem(atPath: staging) } }
+        var bytes: Int64 = 0
+        let binary = try stage(currentExecutable(), into: staging, name: "flinkctl", bytes: &bytes)
+        func moved(_ path: String) -> String {
+            path.hasPrefix(old.stagingDirectory + "/") ? staging + path.dropFirst(old.stagingDirectory.count) : path
+        }
+        var new = old
+        new.stagingDirectory = staging
+        new.userJars = try old.userJars.map { jar in
+            try stage(jar, into: staging, name: (moved(jar) as NSString).lastPathComponent, bytes: &bytes)
+        }
+        if case .application(let cls, let args) = old.mode {
+            new.mode = .application(jobClass: cls, arguments: try args.map { arg in
+                guard arg.hasPrefix(old.stagingDirectory + "/"), !old.userJars.contains(arg) else { return arg }
+                return try stage(arg, into: staging, name: (arg as NSString).lastPathComponent, bytes: &bytes)
+            })
+        }
+        for key in new.configuration.keys {
+            if let v = new.configuration[key], v.contains(old.stagingDirectory) {
+                new.configuration[key] = v.replacingOccurrences(of: old.stagingDirectory, with: staging)
+            }
+        }
+        new.configuration[new.recoveryKey] = savepoint
+        for o in overrides {
+            let (k, v) = try FlinkConfiguration.parseOverride(o)
+            new.configuration[k] = v
+        }
+        if let existing = try? services.get(old.name), existing.state != .STOPPED && existing.state != .FAILED && existing.state != .SUCCEEDED {
+            throw FlinkError(.job, "\(old.name) is still \(existing.state?.rawValue ?? "running"): stop its job with a savepoint first")
+        }
+        try? services.destroy(old.name)
+        bytes += try writeRecord(new)
+        progress("Staged \(new.userJars.count + 2) files (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB) in \(staging)")
+        let status = try createService(for: new, binary: binary)
+        created = true
+        return (new, status)
+    }
+
+    func writeRecord(_ deployment: Deployment) throws -> Int64 {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(deployment)
-        try writeAtomically(data, to: (staging as NSString).appendingPathComponent(Deployment.fileName), mode: 0o600)
-        bytes += Int64(data.count)
-        progress("Staged \(jars.count + 2) files (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB) in \(staging)")
+        try writeAtomically(data, to: (deployment.stagingDirectory as NSString).appendingPathComponent(Deployment.fileName), mode: 0o600)
+        return Int64(data.count)
+    }
 
-        let jmMB = jmMemory.heap.megabytes + jmMemory.offHeap.megabytes + jmMemory.metaspace.megabytes + jmMemory.overhead.megabytes
-        let tmMB = MemorySize(parsing: config["taskmanager.memory.process.size"]!)!.megabytes
-        var service = Service(name: request.name, version: "1.0", components: [
+    /// The YARN service for a staged deployment: `jobmanager` (1, ON_FAILURE)
+    /// and `taskmanager` (grown by the appmaster; ALWAYS, the only policy that
+    /// can be flexed and the one that replaces TaskManagers that die).
+    func createService(for deployment: Deployment, binary: String) throws -> ServiceStatus {
+        let c = deployment.configuration
+        let jmMB = MemorySize(parsing: c["jobmanager.memory.process.size"] ?? "1600m")?.megabytes ?? 1600
+        let tmMB = MemorySize(parsing: c["taskmanager.memory.process.size"] ?? "1728m")?.megabytes ?? 1728
+        let staging = deployment.stagingDirectory
+        var service = Service(name: deployment.name, version: "1.0", components: [
             Component(name: "jobmanager", launchCommand: "\(binary) appmaster --staging \(staging)",
                       resource: ServiceResource(cpus: 1, memory: String(jmMB)), numberOfContainers: 1,
                       restartPolicy: .ON_FAILURE),
@@ -141,11 +205,9 @@ public struct Submitter: Sendable {
             Component(name: "taskmanager", launchCommand: "\(binary) taskmanager --staging \(staging)",
                       resource: ServiceResource(cpus: 1, memory: String(tmMB)), numberOfContainers: 0,
                       restartPolicy: .ALWAYS),
-        ], configuration: ServiceConfiguration(env: ["FLINKCTL_STAGING": staging]), queue: request.queue)
-        service.description = "Apache Flink \(distribution.version) (flinkctl)"
-        let status = try services.create(service)
-        created = true
-        return (deployment, status)
+        ], configuration: ServiceConfiguration(env: ["FLINKCTL_STAGING": staging]), queue: deployment.queue)
+        service.description = "Apache Flink \(deployment.distribution.version) (flinkctl)"
+        return try services.create(service)
     }
 
     func baseConfiguration(_ r: SubmitRequest, distribution: FlinkDistribution) throws -> FlinkConfiguration {
@@ -181,7 +243,7 @@ public struct Submitter: Sendable {
             guard sp.hasPrefix("file:") || !sp.contains(":") ? FileManager.default.fileExists(atPath: local) : true else {
                 throw FlinkError(.configuration, "--from-savepoint \(sp): no such savepoint")
             }
-            c[v2 ? "execution.state-recovery.path" : "execution.savepoint.path"] = sp
+            c[v2 ? "execution.state-recovery.path" : "execution.savepoint.path"] = sp // Deployment.recoveryKey
         }
         return c
     }

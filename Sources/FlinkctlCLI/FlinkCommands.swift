@@ -372,6 +372,35 @@ struct CancelCommand: AsyncParsableCommand {
     }
 }
 
+struct RedeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redeploy",
+        abstract: "Stop a job with a savepoint and start it again from that savepoint.",
+        discussion: "The same job, configuration and size, staged anew with the flinkctl that runs now: new certificates (see security/renew-certificates.sh), a new flinkctl or changed -D options take effect without losing state."
+    )
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "Service name.") var name: String
+    @Option(name: .long, help: ArgumentHelp("Directory for the savepoint.", valueName: "DIR")) var savepoint: String
+    @Option(name: .customShort("D"), help: ArgumentHelp("A Flink option to change, key=value; repeatable.", valueName: "key=value"))
+    var options: [String] = []
+
+    func run() async throws {
+        try flinkErrors {
+            let (services, submitter) = try cluster.submitter()
+            let d = try DeployedFlink(name: name, services: services)
+            guard let staging = d.staging, let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
+                throw CLIError("\(name) has no running job to redeploy", exitCode: ExitStatusCode.unhealthy)
+            }
+            let old = try Deployment.load(stagingDirectory: staging)
+            let location = try rest.stopWithSavepoint(job.jid, directory: absolute(savepoint))
+            print("Savepoint: \(location)")
+            for _ in 0..<150 where (try? services.get(name))?.state != .STOPPED { usleep(200_000) }
+            let (_, status) = try submitter.redeploy(old, fromSavepoint: location, overrides: options)
+            print("Redeployed \(name) from the savepoint: \(status.diagnostics ?? "")")
+        }
+    }
+}
+
 struct SavepointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "savepoint", abstract: "Take a savepoint of a running job; the job goes on.")
     @OptionGroup var cluster: ClusterOptions

@@ -95,5 +95,58 @@ struct FlinkTLSTests {
             #expect(refused, "no sign of a refused connection in the intruder's log: \(log.suffix(800))")
         }
     }
+
+    @Test("renew-certificates.sh renews expiring certificates and redeploys a running TLS job from a savepoint: output exact")
+    func renewAndRedeploy() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory, out = dir + "/out", rows = 400
+            try "s3cret-pass\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+            chmod(dir + "/pw", 0o600)
+            let g = try run(flinkctlBinary, ["security", "keystore", "generate", "--out", dir + "/tls", "--password-file", dir + "/pw",
+                                             "--validity", "10", "--key-type", "ec-p256"])
+            #expect(g.status == 0, "\(g.stderr)")
+            // Internal TLS for the job, passwords in a 0600 file rather than on a command line.
+            let tls = """
+            security.ssl.internal.enabled: true
+            security.ssl.internal.keystore: \(dir)/tls/flink.keystore
+            security.ssl.internal.keystore-password: s3cret-pass
+            security.ssl.internal.key-password: s3cret-pass
+            security.ssl.internal.truststore: \(dir)/tls/flink.truststore
+            security.ssl.internal.truststore-password: s3cret-pass
+            security.ssl.algorithms: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+
+            """
+            try tls.write(toFile: dir + "/tls.yaml", atomically: true, encoding: .utf8)
+            chmod(dir + "/tls.yaml", 0o600)
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let r = try RealFlink.SubmitEndToEndTests().submit(cluster, ["--sql", sql, "--name", "secure", "--flink-conf", dir + "/tls.yaml",
+                                                                         "-D", "execution.checkpointing.interval=1s", "--detached"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            #expect(await StreamingRecoveryTests.waitForCommitted(out, atLeast: 40))
+
+            let script = TrafficTests.repo + "/security/renew-certificates.sh"
+            let renew = try run("/bin/bash", [script, dir + "/tls", "30"], environment: [
+                "FLINKCTL": flinkctlBinary, "PASSWORD_FILE": dir + "/pw", "FLINKCTL_RM": cluster.url,
+                "REDEPLOY_SAVEPOINT_DIR": dir + "/sp"])
+            #expect(renew.status == 1, "renewed means exit 1: \(renew.stderr)")
+            #expect(renew.stderr.contains("redeploying secure"), "\(renew.stderr)")
+            let check = try run(flinkctlBinary, ["security", "cert", "check", "--warn-days", "30", "--password-file", dir + "/pw",
+                                                 dir + "/tls/flink.keystore"])
+            #expect(check.status == 0, "the renewed certificate should be valid past 30 days: \(check.stdout)")
+
+            let done = await eventually(timeout: 120, interval: 1) {
+                try run(flinkctlBinary, ["status", "secure", "--rm", cluster.url, "--output", "json"]).stdout
+                    .contains("\"jobState\" : \"FINISHED\"")
+            }
+            #expect(done, "the redeployed job did not finish")
+            let exact = StreamingRecoveryTests.exactOnce(out, rows)
+            #expect(exact.ok, "\(exact.detail)")
+            // No password on any command line of ours or Flink's.
+            for pid in processes(matching: "flinkctl") + processes(matching: "TaskManagerRunner") {
+                let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                #expect(!cmd.contains("s3cret-pass"), "a password on the command line of \(pid)")
+            }
+        }
+    }
 }
 }

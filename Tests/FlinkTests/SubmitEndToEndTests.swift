@@ -162,6 +162,29 @@ struct StreamingRecoveryTests {
         }
     }
 
+    @Test("redeploy stops with a savepoint and starts the same job from it: output exact")
+    func redeploy() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory, out = dir + "/out", rows = 400
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+            let first = try e2e.submit(cluster, ["--sql", sql, "--name", "moving", "-D", "execution.checkpointing.interval=1s", "--detached"])
+            #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
+            #expect(await Self.waitForCommitted(out, atLeast: 40))
+            let app = try cluster.services.get("moving").id
+            let r = try run(flinkctlBinary, ["redeploy", "moving", "--rm", cluster.url, "--savepoint", dir + "/sp"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            #expect(r.stdout.contains("Savepoint: ") && r.stdout.contains("Redeployed moving"))
+            #expect(try cluster.services.get("moving").id != app, "redeploy runs under a new application")
+            let done = await eventually(timeout: 120, interval: 1) {
+                try run(flinkctlBinary, ["status", "moving", "--rm", cluster.url, "--output", "json"]).stdout
+                    .contains("\"jobState\" : \"FINISHED\"")
+            }
+            #expect(done)
+            let check = Self.exactOnce(out, rows)
+            #expect(check.ok, "\(check.detail)")
+        }
+    }
+
     @Test("a TaskManager killed with SIGKILL mid-run is replaced and the job restores: output exact")
     func taskManagerKilled() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
