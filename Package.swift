@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Kerberos", dependencies: ["CKrb5"]),
         .target(name: "Flink", dependencies: ["HTTPTransport"]),
         .target(name: "Deploy", dependencies: ["Flink", "Hadoop"]),
-        .target(name: "AppMaster", dependencies: ["Deploy", "Flink", "Hadoop", "HTTPTransport", "ProcessSpawn"]),
+        .target(name: "AppMaster", dependencies: ["Deploy", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
         .target(
             name: "YarnLocal",
             dependencies: [

@@ -3,6 +3,7 @@ import Flink
 import Foundation
 import Hadoop
 import HTTPTransport
+import Kerberos
 import ProcessSpawn
 
 /// The process in the `jobmanager` container: it starts the Flink JobManager
@@ -57,7 +58,7 @@ public struct AppMaster {
         try writeAtomically(try JSONEncoder().encode(address),
                             to: (staging as NSString).appendingPathComponent(Deployment.jobManagerFile))
 
-        let services = ServicesClient(endpoint: try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: deployment.user)))
+        let services = ServicesClient(endpoint: try resourceManagerEndpoint(deployment))
         if deployment.taskManagers > 0 {
             do {
                 try services.flex(deployment.name, component: "taskmanager", to: Int64(deployment.taskManagers))
@@ -67,6 +68,23 @@ public struct AppMaster {
             }
         }
         return try watch(pid: pid, deployment: deployment, address: address, services: services, stderrPath: stderrPath)
+    }
+
+    /// The ResourceManager, reached as the deployment's user: with SPNEGO from
+    /// the shipped keytab (kept fresh for as long as the job runs) on a
+    /// Kerberized cluster, with `?user.name=` otherwise.
+    func resourceManagerEndpoint(_ deployment: Deployment) throws -> RESTEndpoint {
+        guard let k = deployment.kerberos else {
+            return try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: deployment.user))
+        }
+        let session = try KeytabSession(keytab: k.keytab, principal: k.principal)
+        session.activate()
+        try session.ensureFresh()
+        var options = TransportOptions()
+        options.negotiate = true
+        log("logged in as \(k.principal) from the shipped keytab")
+        return try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: nil), options: options,
+                                login: SPNEGOLogin(ensureTicket: { try session.ensureFresh() }, renew: { try session.renew() }))
     }
 
     /// Follows the JVM and, in application mode, the job, until both are done.

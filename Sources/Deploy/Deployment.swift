@@ -22,6 +22,19 @@ public struct Deployment: Codable, Sendable {
     public var resourceManagerURLs: [String]
     public var user: String?
     public var queue: String?
+    /// The keytab shipped with the deployment (mode 0400 in the staging
+    /// directory) and its principal: the appmaster logs in from it to talk
+    /// to a Kerberized ResourceManager, and Flink's own login uses it too.
+    public var kerberos: KerberosLogin?
+
+    public struct KerberosLogin: Codable, Sendable, Equatable {
+        public var keytab: String
+        public var principal: String
+        public init(keytab: String, principal: String) {
+            self.keytab = keytab
+            self.principal = principal
+        }
+    }
 
     public init(name: String, distribution: FlinkDistribution, mode: JobManagerMode, userJars: [String],
                 configuration: FlinkConfiguration, taskManagers: Int, stagingDirectory: String,
@@ -91,6 +104,28 @@ public struct JobResult: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(JobResult.self, from: data)
     }
+}
+
+/// Copies a keytab into `directory` as a private file (0400), refusing one
+/// that others can read. The bytes never pass through a log or an argument.
+public func stageKeytab(_ source: String, into directory: String) throws -> String {
+    var st = stat()
+    guard stat(source, &st) == 0 else {
+        throw FlinkError(.configuration, "cannot read keytab \(source): \(String(cString: strerror(errno)))")
+    }
+    guard st.st_mode & 0o077 == 0 else {
+        throw FlinkError(.configuration, "keytab \(source) can be read by others: fix it with `chmod 600 \(source)`")
+    }
+    guard let bytes = FileManager.default.contents(atPath: source) else {
+        throw FlinkError(.configuration, "cannot read keytab \(source)")
+    }
+    let dest = (directory as NSString).appendingPathComponent("flink.keytab")
+    let fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o400)
+    guard fd >= 0 else { throw FlinkError(.configuration, "cannot stage the keytab: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count else { throw FlinkError(.configuration, "cannot write \(dest)") }
+    return dest
 }
 
 /// Writes a file through a temporary name and a rename, so that readers in

@@ -23,10 +23,14 @@ public struct SubmitRequest: Sendable {
     public var flinkDist: String?
     public var stagingRoot: String
     public var sqlRunnerJar: String?
+    /// Ship this keytab with the deployment and log in as `principal` in it.
+    public var keytab: String?
+    public var principal: String?
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
                 taskManagerMemory: String, queue: String?, overrides: [String], configFile: String?,
-                fromSavepoint: String?, flinkDist: String?, stagingRoot: String, sqlRunnerJar: String?) {
+                fromSavepoint: String?, flinkDist: String?, stagingRoot: String, sqlRunnerJar: String?,
+                keytab: String? = nil, principal: String? = nil) {
         self.name = name
         self.job = job
         self.taskManagers = taskManagers
@@ -40,6 +44,8 @@ public struct SubmitRequest: Sendable {
         self.flinkDist = flinkDist
         self.stagingRoot = stagingRoot
         self.sqlRunnerJar = sqlRunnerJar
+        self.keytab = keytab
+        self.principal = principal
     }
 }
 
@@ -114,15 +120,24 @@ public struct Submitter: Sendable {
         case .session:
             break
         }
+        var kerberos: Deployment.KerberosLogin? = nil
+        if let keytab = request.keytab, let principal = request.principal {
+            let staged = try stageKeytab(keytab, into: staging)
+            kerberos = Deployment.KerberosLogin(keytab: staged, principal: principal)
+            config["security.kerberos.login.keytab"] = staged
+            config["security.kerberos.login.principal"] = principal
+            config["security.kerberos.login.use-ticket-cache"] = "false"
+        }
         config["execution.checkpointing.dir"] = config["execution.checkpointing.dir"] ?? "file://" + staging + "/checkpoints"
         if distribution.version.major < 2 {
             config["state.checkpoints.dir"] = config["state.checkpoints.dir"] ?? config["execution.checkpointing.dir"]
         }
 
-        let deployment = Deployment(name: request.name, distribution: distribution, mode: finalMode, userJars: jars,
+        var deployment = Deployment(name: request.name, distribution: distribution, mode: finalMode, userJars: jars,
                                     configuration: config, taskManagers: request.taskManagers,
                                     stagingDirectory: staging, resourceManagerURLs: resourceManagerURLs, user: user,
                                     queue: request.queue)
+        deployment.kerberos = kerberos
         bytes += try writeRecord(deployment)
         progress("Staged \(jars.count + 2) files (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB) in \(staging)")
         let status = try createService(for: deployment, binary: binary)
@@ -163,6 +178,9 @@ public struct Submitter: Sendable {
             if let v = new.configuration[key], v.contains(old.stagingDirectory) {
                 new.configuration[key] = v.replacingOccurrences(of: old.stagingDirectory, with: staging)
             }
+        }
+        if let k = old.kerberos {
+            new.kerberos = Deployment.KerberosLogin(keytab: try stageKeytab(k.keytab, into: staging), principal: k.principal)
         }
         new.configuration[new.recoveryKey] = savepoint
         for o in overrides {
@@ -207,6 +225,9 @@ public struct Submitter: Sendable {
                       restartPolicy: .ALWAYS),
         ], configuration: ServiceConfiguration(env: ["FLINKCTL_STAGING": staging]), queue: deployment.queue)
         service.description = "Apache Flink \(deployment.distribution.version) (flinkctl)"
+        if let k = deployment.kerberos {
+            service.kerberosPrincipal = KerberosPrincipal(principalName: k.principal, keytab: "file://" + k.keytab)
+        }
         return try services.create(service)
     }
 

@@ -124,7 +124,7 @@ struct SubmitCommand: AsyncParsableCommand {
                 name: name, job: job, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
                 taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: flinkConf.map(absolute),
                 fromSavepoint: fromSavepoint, flinkDist: flinkDist, stagingRoot: StagingDefaults.root,
-                sqlRunnerJar: StagingDefaults.sqlRunnerJar)
+                sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: cluster.keytab.map(absolute), principal: cluster.principal)
             let (deployment, status) = try submitter.submit(request)
             print("Submitted service \(name): \(status.diagnostics ?? "")")
             try follow(deployment: deployment, services: services)

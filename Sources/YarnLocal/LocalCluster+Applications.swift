@@ -218,7 +218,7 @@ extension LocalCluster {
             "LANG": inherited["LANG"] ?? "C.UTF-8",
             "YARN_RM_ADDRESS": "\(configuration.scheme)://\(httpAddress)",
         ]
-        for key in ["JAVA_HOME", "HADOOP_CONF_DIR", "FLINK_HOME", "TZ"] {
+        for key in ["JAVA_HOME", "HADOOP_CONF_DIR", "FLINK_HOME", "TZ", "KRB5_CONFIG"] {
             if let v = inherited[key] { env[key] = v }
         }
         return env

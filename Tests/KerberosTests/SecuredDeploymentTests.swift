@@ -1,0 +1,87 @@
+import Foundation
+import Hadoop
+import Testing
+import TestSupport
+
+extension SecuredClusterTests {
+    @Test("a job submitted with --keytab runs on the Kerberized cluster with its keytab shipped 0400; no key material in logs, command lines or REST answers")
+    func securedDeployment() async throws {
+        try await usingRealm { realm in
+            try await withTemporaryDirectory { dir in
+                let cluster = try TestCluster(directory: dir, memoryMB: 6144, vcores: 8,
+                                              extraArguments: ["--kerberos", "--keytab", realm.http, "--principal", realm.principal],
+                                              environment: realm.environment())
+                defer { cluster.stop() }
+                let runner = ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
+                    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.flinkctl/flinkctl-sql-runner.jar"
+                try """
+                SET 'execution.runtime-mode' = 'batch';
+                CREATE TABLE numbers (n INT) WITH ('connector' = 'datagen', 'number-of-rows' = '100',
+                  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '100');
+                CREATE TABLE totals (total BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file://\(dir)/out', 'format' = 'csv');
+                INSERT INTO totals SELECT CAST(SUM(n) AS BIGINT) FROM numbers;
+                """.write(toFile: dir + "/sum.sql", atomically: true, encoding: .utf8)
+                let alice = "alice@\(realm.kdc.realm)"
+                let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--keytab", realm.alice, "--principal", alice,
+                                                 "--sql", dir + "/sum.sql", "--name", "secured"],
+                                environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": runner]) { $1 })
+                #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+                let out = (FileManager.default.enumerator(atPath: dir + "/out")?.allObjects as? [String] ?? [])
+                    .filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
+                    .compactMap { try? String(contentsOfFile: dir + "/out/" + $0, encoding: .utf8) }.joined()
+                #expect(out == "5050\n")
+
+                // The keytab went along as a private file, named in the service spec and the Flink configuration.
+                let stagedLine = r.stdout.split(separator: "\n").first { $0.hasPrefix("Staged ") }.map(String.init) ?? ""
+                let staging = stagedLine.components(separatedBy: " in ").last ?? ""
+                var st = stat()
+                #expect(stat(staging + "/flink.keytab", &st) == 0 && st.st_mode & 0o777 == 0o400, "staged keytab mode \(String(st.st_mode & 0o777, radix: 8))")
+                let record = (try? String(contentsOfFile: staging + "/deployment.json", encoding: .utf8)) ?? ""
+                #expect(record.contains("security.kerberos.login.keytab") && record.contains(alice))
+
+                // The application belongs to alice, and the appmaster spoke SPNEGO as alice (it stopped the service).
+                let apps = try run(flinkctlBinary, ["yarn", "apps", "--rm", cluster.url, "--keytab", realm.alice, "--principal", alice, "--output", "json"],
+                                   environment: realm.environment())
+                #expect(apps.stdout.contains("\"user\" : \"alice\""), "\(apps.stdout)")
+
+                let amLogs = (FileManager.default.enumerator(atPath: dir + "/logs")?.allObjects as? [String] ?? [])
+                    .filter { $0.hasSuffix("/stdout") }
+                    .compactMap { try? String(contentsOfFile: dir + "/logs/" + $0, encoding: .utf8) }.joined()
+                #expect(amLogs.contains("logged in as \(alice) from the shipped keytab"), "the appmaster did not log in: \(amLogs.suffix(600))")
+                #expect(amLogs.contains("stopping the service"))
+                let services = try run(flinkctlBinary, ["status", "secured", "--rm", cluster.url, "--keytab", realm.alice, "--principal", alice, "--output", "json"],
+                                       environment: realm.environment())
+                #expect(services.stdout.contains("\"serviceState\" : \"STOPPED\""), "the appmaster's SPNEGO stop did not land: \(services.stdout) \(services.stderr)")
+
+                // No key material anywhere it could leak: the keytab's last 16 bytes (key data), raw, hex or base64.
+                let keytab = FileManager.default.contents(atPath: realm.alice)!
+                let key = keytab.suffix(16)
+                let forms = [Data(key), Data(key.map { String(format: "%02x", $0) }.joined().utf8), Data(key.base64EncodedString().utf8)]
+                var leaks: [String] = []
+                for root in [dir + "/logs", dir + "/containers"] {
+                    for case let rel as String in FileManager.default.enumerator(atPath: root) ?? NSEnumerator() {
+                        let path = root + "/" + rel
+                        guard !path.hasSuffix("flink.keytab"), let data = FileManager.default.contents(atPath: path) else { continue }
+                        if forms.contains(where: { data.range(of: $0) != nil }) { leaks.append(path) }
+                    }
+                }
+                #expect(leaks.isEmpty, "key material in \(leaks)")
+                for pid in processes(matching: "flinkctl") {
+                    let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+                    #expect(!forms.contains { cmd.range(of: $0) != nil }, "key material on the command line of \(pid)")
+                }
+                // The REST answers name the keytab by path only.
+                let env = realm.environment(ccache: "FILE:\(dir)/alice.cc")
+                #expect(try run("/usr/bin/kinit", ["-kt", realm.alice, alice], environment: env).status == 0)
+                for path in ["/app/v1/services/secured", "/ws/v1/cluster/apps"] {
+                    let answer = try curl(["--negotiate", "-u", ":", cluster.url + path], env: env)
+                    #expect(answer.status == 200, "\(path): \(answer.status)")
+                    #expect(!forms.contains { Data(answer.body.utf8).range(of: $0) != nil }, "key material in \(path)")
+                    if path.hasPrefix("/app") { #expect(answer.body.contains("\"principal_name\":\"\(alice)\""), "\(answer.body)") }
+                }
+                let logs = try String(contentsOfFile: dir + "/logs/cluster.log", encoding: .utf8)
+                #expect(!forms.contains { Data(logs.utf8).range(of: $0) != nil })
+            }
+        }
+    }
+}
