@@ -134,10 +134,7 @@ struct FlinkTLSTests {
                                                  dir + "/tls/flink.keystore"])
             #expect(check.status == 0, "the renewed certificate should be valid past 30 days: \(check.stdout)")
 
-            let done = await eventually(timeout: 120, interval: 1) {
-                try run(flinkctlBinary, ["status", "secure", "--rm", cluster.url, "--output", "json"]).stdout
-                    .contains("\"jobState\" : \"FINISHED\"")
-            }
+            let done = await RealFlink.jobFinished("secure", on: cluster, timeout: 120)
             #expect(done, "the redeployed job did not finish")
             let exact = StreamingRecoveryTests.exactOnce(out, rows)
             #expect(exact.ok, "\(exact.detail)")

@@ -6,7 +6,15 @@ import TestSupport
 /// Every test that runs Flink JVMs, one at a time: two cores do not hold
 /// several Flink clusters at once without timing out.
 @Suite("Real Flink on the embedded cluster", .serialized)
-enum RealFlink {}
+enum RealFlink {
+    /// Waits until `flinkctl status NAME` reports the job FINISHED.
+    static func jobFinished(_ name: String, on cluster: TestCluster, timeout: Double) async -> Bool {
+        await eventually(timeout: timeout, interval: 1) {
+            try run(flinkctlBinary, ["status", name, "--rm", cluster.url, "--output", "json"]).stdout
+                .contains("\"jobState\" : \"FINISHED\"")
+        }
+    }
+}
 
 /// Real Flink jobs through `flinkctl submit` on an embedded cluster.
 extension RealFlink {
@@ -175,10 +183,7 @@ struct StreamingRecoveryTests {
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
             #expect(r.stdout.contains("Savepoint: ") && r.stdout.contains("Redeployed moving"))
             #expect(try cluster.services.get("moving").id != app, "redeploy runs under a new application")
-            let done = await eventually(timeout: 120, interval: 1) {
-                try run(flinkctlBinary, ["status", "moving", "--rm", cluster.url, "--output", "json"]).stdout
-                    .contains("\"jobState\" : \"FINISHED\"")
-            }
+            let done = await RealFlink.jobFinished("moving", on: cluster, timeout: 120)
             #expect(done)
             let check = Self.exactOnce(out, rows)
             #expect(check.ok, "\(check.detail)")
@@ -205,10 +210,7 @@ struct StreamingRecoveryTests {
             #expect(await eventually(timeout: 30) { !ours().isEmpty && Set(ours()).isDisjoint(with: tms) },
                     "no new TaskManager replaced the killed one")
 
-            let done = await eventually(timeout: 150, interval: 1) {
-                let s = try run(flinkctlBinary, ["status", "victim", "--rm", cluster.url, "--output", "json"])
-                return s.stdout.contains("\"jobState\" : \"FINISHED\"")
-            }
+            let done = await RealFlink.jobFinished("victim", on: cluster, timeout: 150)
             #expect(done, "the job did not finish after the TaskManager was killed")
             let check = Self.exactOnce(out, rows)
             #expect(check.ok, "\(check.detail)")

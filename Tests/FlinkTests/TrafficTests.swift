@@ -66,10 +66,7 @@ struct TrafficTests {
             }
             #expect(tms.count == 1)
             for pid in tms { kill(pid, SIGKILL) }
-            let done = await eventually(timeout: 150, interval: 1) {
-                try run(flinkctlBinary, ["status", "traffic", "--rm", cluster.url, "--output", "json"]).stdout
-                    .contains("\"jobState\" : \"FINISHED\"")
-            }
+            let done = await RealFlink.jobFinished("traffic", on: cluster, timeout: 150)
             #expect(done, "the job did not finish after its TaskManager was killed")
             let v = try verify(dir)
             #expect(v.status == 0 && v.stdout.contains("VERDICT: EXACT"), "\(v.stdout)")

@@ -170,10 +170,10 @@ struct ServiceLifecycleTests {
                 Component(name: "tm", launchCommand: tm.command, resource: ServiceResource(cpus: 1, memory: "64"),
                           numberOfContainers: 1, restartPolicy: .ALWAYS),
             ])
-            svc.lifetime = 2
+            svc.lifetime = 6
             try cluster.services.create(svc)
-            #expect(await eventually { processes(matching: tm.marker).count == 1 })
-            #expect(await eventually(timeout: 8) { try cluster.services.get("short").state == .STOPPED })
+            #expect(await eventually(timeout: 5) { processes(matching: tm.marker).count == 1 })
+            #expect(await eventually(timeout: 20) { try cluster.services.get("short").state == .STOPPED })
             let app = try cluster.rm.application(try cluster.services.get("short").id!)
             #expect(app.state == "KILLED" && app.diagnostics.contains("timed out"))
             #expect(await eventually { processes(matching: tm.marker).isEmpty })
