@@ -15,7 +15,10 @@ swift test --skip-build --no-parallel 2>&1 | tee .build/swift-test.log || status
 # Swift Testing prints its summary even when XCTest has nothing to run.
 grep -E "^(✔|✘) Test run with" .build/swift-test.log || true
 
-echo "== python peers (yarn-api-client, curl)"
+echo "== SQL runner (statement splitting, Flink's messages, one job for several INSERTs)"
+deploy/sql-runner/test.sh "$(cat "$HOME/.flinkctl/flink-home")" || status=$?
+
+echo "== python peers (yarn-api-client, curl, requests-gssapi)"
 FLINKCTL_BIN="$PWD/.build/debug/flinkctl" .venv/bin/pytest -q tests/python || status=$?
 
 exit $status
