@@ -10,7 +10,7 @@ APT_PACKAGES=(
   openssl openjdk-17-jdk-headless               # independent peers for PKCS#12 (openssl, keytool); Flink's JVMs
   unzip                                         # reading a job jar's manifest
   krb5-kdc krb5-admin-server krb5-user          # a real MIT KDC for the Kerberos tests; kinit/klist as peers
-  gcc                                           # builds the gssapi wheel for requests-gssapi
+  gcc python3-dev                               # builds the gssapi wheel for requests-gssapi
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
