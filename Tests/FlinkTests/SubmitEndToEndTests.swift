@@ -136,6 +136,19 @@ struct StreamingRecoveryTests {
         await eventually(timeout: timeout, interval: 0.5) { RealFlink.SubmitEndToEndTests.committedLines(dir).count >= n }
     }
 
+    /// Submits the streaming job (1..rows into `cluster.directory/out`, checkpointed every
+    /// second) with --detached and waits until `committed` rows are visible.
+    /// Returns the script and the output directory.
+    func startStreaming(_ cluster: TestCluster, name: String, rows: Int, committed: Int,
+                        extra: [String] = []) async throws -> (sql: String, out: String) {
+        let dir = cluster.directory, out = dir + "/out"
+        let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
+        let r = try e2e.submit(cluster, ["--sql", sql, "--name", name, "-D", "execution.checkpointing.interval=1s", "--detached"] + extra)
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(await Self.waitForCommitted(out, atLeast: committed))
+        return (sql, out)
+    }
+
     static func exactOnce(_ dir: String, _ rows: Int) -> (ok: Bool, detail: String) {
         let values = RealFlink.SubmitEndToEndTests.committedLines(dir).compactMap { Int($0) }
         let counts = Dictionary(values.map { ($0, 1) }, uniquingKeysWith: +)
@@ -148,12 +161,8 @@ struct StreamingRecoveryTests {
     @Test("cancel --savepoint, then submit --from-savepoint, resumes without loss or duplicates")
     func savepointResume() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
-            let dir = cluster.directory, out = dir + "/out", rows = 400
-            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
-            let common = ["--sql", sql, "--name", "stream", "-D", "execution.checkpointing.interval=1s", "--detached"]
-            let first = try e2e.submit(cluster, common)
-            #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
-            #expect(await Self.waitForCommitted(out, atLeast: 40))
+            let dir = cluster.directory, rows = 400
+            let (sql, out) = try await startStreaming(cluster, name: "stream", rows: rows, committed: 40)
 
             let cancel = try run(flinkctlBinary, ["cancel", "stream", "--rm", cluster.url, "--savepoint", dir + "/savepoints"])
             #expect(cancel.status == 0, "\(cancel.stdout) \(cancel.stderr)")
@@ -173,11 +182,8 @@ struct StreamingRecoveryTests {
     @Test("redeploy stops with a savepoint and starts the same job from it: output exact")
     func redeploy() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
-            let dir = cluster.directory, out = dir + "/out", rows = 400
-            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
-            let first = try e2e.submit(cluster, ["--sql", sql, "--name", "moving", "-D", "execution.checkpointing.interval=1s", "--detached"])
-            #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
-            #expect(await Self.waitForCommitted(out, atLeast: 40))
+            let dir = cluster.directory, rows = 400
+            let (_, out) = try await startStreaming(cluster, name: "moving", rows: rows, committed: 40)
             let app = try cluster.services.get("moving").id
             let r = try run(flinkctlBinary, ["redeploy", "moving", "--rm", cluster.url, "--savepoint", dir + "/sp"])
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
@@ -193,11 +199,8 @@ struct StreamingRecoveryTests {
     @Test("a TaskManager killed with SIGKILL mid-run is replaced and the job restores: output exact")
     func taskManagerKilled() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
-            let dir = cluster.directory, out = dir + "/out", rows = 600
-            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
-            let r = try e2e.submit(cluster, ["--sql", sql, "--name", "victim", "-D", "execution.checkpointing.interval=1s", "--detached"])
-            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
-            #expect(await Self.waitForCommitted(out, atLeast: 60))
+            let rows = 600
+            let (_, out) = try await startStreaming(cluster, name: "victim", rows: rows, committed: 60)
             let ours = {
                 processes(matching: "TaskManagerRunner").filter { pid in
                     let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
