@@ -135,6 +135,8 @@ struct SubmitCommand: AsyncParsableCommand {
         let deadline = Date().addingTimeInterval(startTimeout)
         var lastLine = ""
         var running = false
+        // One client (and connection) from the moment the appmaster publishes the address.
+        var jobManager: (address: JobManagerAddress, rest: FlinkRESTClient)? = nil
         while true {
             if let result = JobResult.read(stagingDirectory: deployment.stagingDirectory) {
                 // The appmaster stops the service right after it records the result.
@@ -147,16 +149,18 @@ struct SubmitCommand: AsyncParsableCommand {
             let svc = try? services.get(deployment.name)
             let tms = svc?.components?.first { $0.name == "taskmanager" }?.containers?.filter { $0.state == .READY }.count ?? 0
             var jobState = "not submitted yet"
-            if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
-               let rest = try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)),
-               let job = (try? rest.jobs())?.first {
+            if jobManager == nil, let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
+               let rest = try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)) {
+                jobManager = (jm, rest)
+            }
+            if let job = (try? jobManager?.rest.jobs())??.first {
                 jobState = "\(job.jid) \(job.state)"
                 if job.state == "RUNNING" { running = true }
             }
             let line = "containers: jobmanager \(svc?.components?.first { $0.name == "jobmanager" }?.containers?.count ?? 0)/1, taskmanagers \(tms)/\(deployment.taskManagers); job: \(jobState)"
             if line != lastLine { print(line); lastLine = line }
             if running && detached {
-                if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory) { print("Flink REST: \(jm.restURL)") }
+                if let jm = jobManager?.address { print("Flink REST: \(jm.restURL)") }
                 return
             }
             if svc?.state == .STOPPED || svc?.state == .FAILED {
