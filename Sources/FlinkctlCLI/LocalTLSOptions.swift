@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Security
+import FlinkctlSecurity
 import YarnLocal
 
 /// `local start --tls (--cert PEM --key PEM | --keystore P12 --password-file F)`.

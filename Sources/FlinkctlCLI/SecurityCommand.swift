@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Security
+import FlinkctlSecurity
 
 /// `flinkctl security …`: keystores and certificates for Flink's TLS.
 struct SecurityCommand: AsyncParsableCommand {
@@ -66,6 +66,7 @@ extension KeyType: ExpressibleByArgument {}
 extension SecurityCommand {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Create a CA and a node certificate; write flink.keystore, flink.truststore, ca.pem and ca.keystore.",
             discussion: """
             flink.keystore holds the node's private key and its chain (alias 'flink'); flink.truststore holds
@@ -170,6 +171,7 @@ extension SecurityCommand {
 
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "List the entries of a keystore, truststore or PEM file: subjects, issuers, SANs, validity, fingerprints."
         )
 
@@ -208,6 +210,7 @@ extension SecurityCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check that the certificates in keystores, truststores and PEM files are not (about to be) expired.",
             discussion: """
             Exit codes: 0 every certificate is valid for more than --warn-days; 1 one expires within
@@ -254,6 +257,7 @@ extension SecurityCommand {
 
     struct Renew: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "renew",
             abstract: "Renew the node certificate in a keystore directory (and the CA when it is close to expiry).",
             discussion: """
             Renews when the node certificate or the CA expires within --warn-days (or always with --force).

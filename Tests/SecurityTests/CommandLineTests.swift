@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Security
+@testable import FlinkctlSecurity
 
 /// Runs the built `flinkctl` binary, as a user or a cron job would.
 @Suite struct CommandLineTests {

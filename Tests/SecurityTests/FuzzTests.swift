@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import X509
 
-@testable import Security
+@testable import FlinkctlSecurity
 
 /// Mutated PKCS#12 and DER bytes go into the readers: every outcome must be a value or a thrown error,
 /// never a trap. A fixed-seed generator keeps failures reproducible.

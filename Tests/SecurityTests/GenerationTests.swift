@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import X509
 
-@testable import Security
+@testable import FlinkctlSecurity
 
 @Suite struct GenerationTests {
     @Test func subjectAlternativeNamesParse() throws {

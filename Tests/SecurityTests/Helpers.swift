@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Security
+@testable import FlinkctlSecurity
 
 /// A fresh directory under the system temp dir, removed when `body` returns.
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import X509
 
-@testable import Security
+@testable import FlinkctlSecurity
 
 /// Peers nobody here wrote read our files, and we read theirs.
 @Suite(.serialized) struct InteropTests {

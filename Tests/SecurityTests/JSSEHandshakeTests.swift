@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Security
+@testable import FlinkctlSecurity
 
 /// Java's own TLS stack (JSSE, what Flink uses) loads our keystore and truststore and completes a
 /// mutual-TLS handshake on loopback with the cipher suites `--conf` writes; a peer whose certificate

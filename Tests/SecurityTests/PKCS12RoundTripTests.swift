@@ -3,7 +3,7 @@ import SwiftASN1
 import Testing
 import X509
 
-@testable import Security
+@testable import FlinkctlSecurity
 
 @Suite struct PKCS12RoundTripTests {
     @Test(arguments: [KeyType.rsa2048, .ecP256])

@@ -93,6 +93,6 @@ public enum SubjectAlternativeName: Hashable, Sendable, CustomStringConvertible 
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = bytes.count == 4 ? AF_INET : AF_INET6
         let ok = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil }
-        return ok ? String(cString: buffer) : bytes.map { String($0) }.joined(separator: ".")
+        return ok ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : bytes.map { String($0) }.joined(separator: ".")
     }
 }
