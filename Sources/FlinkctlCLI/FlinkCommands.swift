@@ -182,7 +182,7 @@ struct SessionCommand: AsyncParsableCommand {
     )
 
     struct Start: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start a session cluster as a YARN service; returns once its TaskManagers have registered.")
+        static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a session cluster as a YARN service; returns once its TaskManagers have registered.")
         @OptionGroup var cluster: ClusterOptions
         @Option(name: .long, help: "Service name.") var name: String = "flink-session"
         @Option(name: .long, help: "Number of TaskManagers.") var taskmanagers: Int = 1

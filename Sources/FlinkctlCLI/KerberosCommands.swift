@@ -90,6 +90,7 @@ extension SecurityCommand {
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "list",
                 abstract: "List a keytab's principals, key versions (kvno) and encryption types (klist -ket). No key material is shown."
             )
             @Argument(help: ArgumentHelp("The keytab file.", valueName: "FILE"))

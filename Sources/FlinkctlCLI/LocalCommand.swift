@@ -32,6 +32,7 @@ struct LocalCommand: AsyncParsableCommand {
 
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "start",
             abstract: "Start the embedded cluster; returns once it answers.",
             discussion: "Runs in the background unless --foreground is given. A cluster restarted on the same --dir recovers its applications and services, and adopts containers that are still running."
         )
@@ -132,6 +133,7 @@ struct LocalCommand: AsyncParsableCommand {
 
     struct Stop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stop",
             abstract: "Stop the embedded cluster and every container it runs.",
             discussion: "Applications and services stay in the cluster's state; the next `local start` on the same directory brings services back."
         )
@@ -160,6 +162,7 @@ struct LocalCommand: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show whether the embedded cluster runs, where, and what it holds.",
             discussion: "Exit code 1 when no cluster runs from the directory."
         )

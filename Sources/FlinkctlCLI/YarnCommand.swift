@@ -11,6 +11,7 @@ struct YarnCommand: AsyncParsableCommand {
 
     struct Apps: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apps",
             abstract: "List applications (yarn application -list).",
             discussion: "Without --states, every application is listed, finished ones included."
         )
@@ -50,7 +51,7 @@ struct YarnCommand: AsyncParsableCommand {
     }
 
     struct App: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one application's report (yarn application -status).")
+        static let configuration = CommandConfiguration(commandName: "app", abstract: "Show one application's report (yarn application -status).")
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Application id, e.g. application_1700000000000_0001.")
@@ -76,7 +77,7 @@ struct YarnCommand: AsyncParsableCommand {
     }
 
     struct Kill: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Kill an application (yarn application -kill) and wait until it is KILLED.")
+        static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill an application (yarn application -kill) and wait until it is KILLED.")
         @OptionGroup var cluster: ClusterOptions
         @Argument(help: "Application id.")
         var id: String
@@ -96,7 +97,7 @@ struct YarnCommand: AsyncParsableCommand {
     }
 
     struct Nodes: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List NodeManagers (yarn node -list).")
+        static let configuration = CommandConfiguration(commandName: "nodes", abstract: "List NodeManagers (yarn node -list).")
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var output: OutputOptions
 
@@ -113,7 +114,7 @@ struct YarnCommand: AsyncParsableCommand {
     }
 
     struct Cluster: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the ResourceManager's info and metrics.")
+        static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Show the ResourceManager's info and metrics.")
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var output: OutputOptions
 
