@@ -31,13 +31,18 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, p
 fi
 
 # Flink 2.3.0 from PyPI (its wheel carries the distribution's lib/, opt/ and
-# plugins/); recorded in ~/.flinkctl/flink-home, where flinkctl looks when
+# plugins/), installed once per user under ~/.flinkctl/ so that it outlives
+# this checkout; recorded in ~/.flinkctl/flink-home, where flinkctl looks when
 # neither --flink-dist nor FLINK_HOME is given.
-if ! .venv/bin/python -c "import importlib.metadata as m; assert m.version('apache-flink-libraries') == '2.3.0'" 2>/dev/null; then
-  echo "setup: installing Flink 2.3.0 (apache-flink-libraries)"
-  .venv/bin/pip install -q --disable-pip-version-check apache-flink-libraries==2.3.0
+FLINK_TARGET="$HOME/.flinkctl/flink-2.3.0"
+FLINK_DIST="$FLINK_TARGET/pyflink"
+if ! ls "$FLINK_DIST"/lib/flink-dist-2.3.0.jar >/dev/null 2>&1; then
+  echo "setup: installing Flink 2.3.0 (apache-flink-libraries) into $FLINK_TARGET"
+  rm -rf "$FLINK_TARGET.partial"
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps --target "$FLINK_TARGET.partial" apache-flink-libraries==2.3.0
+  rm -rf "$FLINK_TARGET"
+  mv "$FLINK_TARGET.partial" "$FLINK_TARGET"
 fi
-FLINK_DIST=$(.venv/bin/python -c "import os, importlib.util as u; print(os.path.dirname(u.find_spec('pyflink').origin or u.find_spec('pyflink').submodule_search_locations[0] + '/x'))")
 mkdir -p "$HOME/.flinkctl"
 echo "$FLINK_DIST" > "$HOME/.flinkctl/flink-home"
 
