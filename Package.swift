@@ -49,7 +49,7 @@ let package = Package(
         ),
 
         .target(
-            name: "Security",
+            name: "FlinkctlSecurity",
             dependencies: [
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -62,13 +62,16 @@ let package = Package(
         .target(
             name: "FlinkctlCLI",
             dependencies: [
-                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "Security", "Flink", "Deploy", "AppMaster", "Kerberos",
+                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "FlinkctlSecurity", "Flink", "Deploy", "AppMaster", "Kerberos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "flinkctl",
-            dependencies: ["FlinkctlCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["FlinkctlCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // Position-dependent: no relative relocations to apply at every start
+            // (the CLI starts per command; see BENCHMARKS.md).
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
         ),
 
         // Tests.
@@ -77,7 +80,7 @@ let package = Package(
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
         .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "TestSupport"]),
-        .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "YarnLocal", "TestSupport"]),
     ]
 )

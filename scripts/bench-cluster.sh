@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product flinkctl >/dev/null
+scripts/build-release.sh >/dev/null
 BIN="$PWD/.build/release/flinkctl"
 DIR=$(mktemp -d /tmp/flinkctl-bench-XXXXXX)
 cleanup() { "$BIN" local stop --dir "$DIR" >/dev/null 2>&1 || true; pkill -f "sleep 611.5" 2>/dev/null || true; rm -rf "$DIR"; }

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 
 command -v hyperfine >/dev/null || { echo "installing hyperfine"; apt-get install -y -qq hyperfine >/dev/null; }
-swift build -c release --product flinkctl >/dev/null
+scripts/build-release.sh >/dev/null
 BIN="$PWD/.build/release/flinkctl"
 FLINK=$(cat "$HOME/.flinkctl/flink-home")
 RUNNER="$HOME/.flinkctl/flinkctl-sql-runner.jar"
