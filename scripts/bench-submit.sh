@@ -46,7 +46,7 @@ for i in $(seq "$RUNS"); do
   t1=$(now)
   SUBMIT_TIMES+=("$(echo "$t1 - $t0" | bc)")
   if [ "$i" = 1 ]; then
-    AM_PID=$(pgrep -f "flinkctl appmaster --staging .*bench-1-" | head -1)
+    AM_PID=$(pgrep -f "flinkctl(-container)? appmaster --staging .*bench-1-" | head -1)
     AM_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$AM_PID/status")
   fi
   "$BIN" cancel "bench-$i" --rm "$URL" >/dev/null
@@ -104,7 +104,7 @@ done
 
 # --- 2. list and status -----------------------------------------------------
 "$BIN" submit --rm "$URL" --sql "$WORK/job.sql" --name bench-status --detached >/dev/null
-JM_REST=$(python3 -c 'import json,sys,glob; print("http://%(host)s:%(restPort)s" % json.load(open(glob.glob(sys.argv[1] + "/bench-status-*/jobmanager.json")[0])))' "$HOME/.flinkctl/staging")
+JM_REST=$("$BIN" status bench-status --rm "$URL" --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["rest"])')
 export FLINK_CONF_DIR="$CONF"
 sed -i "s/^rest.port: .*/rest.port: ${JM_REST##*:}/; s/^rest.address: .*/rest.address: 127.0.0.1/" "$CONF/config.yaml"
 hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/cli.json" \

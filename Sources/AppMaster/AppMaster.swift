@@ -19,8 +19,22 @@ public struct AppMaster {
     var archiveDirectory: String { (staging as NSString).appendingPathComponent("archive") }
 
     func log(_ message: String) {
-        let line = "\(ISO8601DateFormatter().string(from: Date())) appmaster: \(message)\n"
+        let line = "\(Self.utcTimestamp()) appmaster: \(message)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    /// `2026-11-26T09:30:00Z`, as ISO8601DateFormatter writes it, without
+    /// loading ICU's locale and calendar data into a process that otherwise
+    /// never needs them (it stays resident beside the JobManager).
+    static func utcTimestamp(_ seconds: time_t = time(nil)) -> String {
+        var t = tm()
+        var s = seconds
+        gmtime_r(&s, &t)
+        func pad(_ v: Int32, _ width: Int = 2) -> String {
+            let digits = String(v)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1))-\(pad(t.tm_mday))T\(pad(t.tm_hour)):\(pad(t.tm_min)):\(pad(t.tm_sec))Z"
     }
 
     public func run() throws -> Int32 {

@@ -104,7 +104,8 @@ public struct Submitter: Sendable {
         defer { if !created { try? fm.removeItem(atPath: staging) } }
 
         var bytes: Int64 = 0
-        let binary = try stage(currentExecutable(), into: staging, name: "flinkctl", bytes: &bytes)
+        let container = containerExecutable()
+        let binary = try stage(container.path, into: staging, name: container.name, bytes: &bytes)
         var jars: [String] = []
         var finalMode = mode
         switch request.job {
@@ -159,7 +160,8 @@ public struct Submitter: Sendable {
         var created = false
         defer { if !created { try? fm.removeItem(atPath: staging) } }
         var bytes: Int64 = 0
-        let binary = try stage(currentExecutable(), into: staging, name: "flinkctl", bytes: &bytes)
+        let container = containerExecutable()
+        let binary = try stage(container.path, into: staging, name: container.name, bytes: &bytes)
         func moved(_ path: String) -> String {
             path.hasPrefix(old.stagingDirectory + "/") ? staging + path.dropFirst(old.stagingDirectory.count) : path
         }
@@ -304,6 +306,16 @@ public struct Submitter: Sendable {
 
     func currentExecutable() -> String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// What the containers run: `flinkctl-container` from beside this flinkctl
+    /// (the small program built for it), else this flinkctl itself, whose
+    /// hidden `appmaster` and `taskmanager` commands take the same arguments.
+    func containerExecutable() -> (path: String, name: String) {
+        let current = currentExecutable()
+        let sibling = ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent("flinkctl-container")
+        if access(sibling, X_OK) == 0 { return (sibling, "flinkctl-container") }
+        return (current, "flinkctl")
     }
 }
 
