@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "flinkctl", targets: ["flinkctl"]),
+        .executable(name: "flinkctl-container", targets: ["flinkctl-container"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,11 +18,8 @@ let package = Package(
     ],
     targets: [
         // C wrappers: the only modules that import C libraries directly.
-        .systemLibrary(
-            name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
+        // libcurl through dlopen (headers from libcurl4-openssl-dev): loaded on first use.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(
             name: "CKrb5",
             pkgConfig: "krb5-gssapi",
@@ -71,6 +69,14 @@ let package = Package(
             dependencies: ["FlinkctlCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // Position-dependent: no relative relocations to apply at every start
             // (the CLI starts per command; see BENCHMARKS.md).
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
+        ),
+
+        // What runs in a deployment's containers (appmaster, taskmanager): only
+        // the modules the appmaster needs, so it stays small beside the JVM.
+        .executableTarget(
+            name: "flinkctl-container",
+            dependencies: ["AppMaster", "Flink"],
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
         ),
 

@@ -60,6 +60,9 @@ public struct TransportOptions: Sendable {
     public var clientCertificate: String?
     public var clientKey: String?
     public var userAgent = "flinkctl"
+    /// Whether plain `http://` requests without SPNEGO go over HTTPTransport's
+    /// own socket client instead of libcurl (FLINKCTL_HTTP_CLIENT=curl turns it off).
+    public var plainSockets = !PlainHTTP.disabled
 
     public init() {}
 
@@ -76,26 +79,45 @@ public struct TransportOptions: Sendable {
 /// serialised (an easy handle serves one transfer at a time) and reuse its
 /// connections.
 public final class HTTPClient: @unchecked Sendable {
-    // @unchecked: the curl handle is touched only while `lock` is held.
+    // @unchecked: the curl handle is made and touched only while `lock` is held.
     private let lock = NSLock()
-    private let easy: CurlEasy
+    private var easy: CurlEasy?
     public let options: TransportOptions
 
     public init(options: TransportOptions = TransportOptions()) throws {
-        HTTPClient.globalInit
         self.options = options
-        self.easy = try CurlEasy()
     }
 
-    private static let globalInit: Void = {
-        curl_global_init(Int(CURL_GLOBAL_ALL))
-    }()
-
     /// Sends a request and waits for the whole answer. Blocks the calling thread.
+    /// Plain `http://` goes over a socket of its own (`PlainHTTP`); `https://`,
+    /// a redirect there, and a request that meets a Negotiate challenge, through libcurl.
     public func perform(_ request: HTTPRequest) throws -> HTTPResponse {
         lock.lock()
         defer { lock.unlock() }
-        return try easy.perform(request, options: options)
+        let deadline = PlainHTTP.now() + options.timeout
+        var current = request
+        for _ in 0...5 {
+            guard PlainHTTP.handles(current, options) else { return try curl().perform(current, options: options) }
+            let response = try PlainHTTP.exchange(current, options: options, deadline: deadline)
+            // A challenge for SPNEGO: the server did nothing with the request;
+            // libcurl sends it again and answers the challenge from the ticket cache.
+            if response.status == 401, options.negotiate,
+               response.headers["www-authenticate"]?.lowercased().hasPrefix("negotiate") == true {
+                return try curl().perform(current, options: options)
+            }
+            guard options.followRedirects, [301, 302, 303, 307, 308].contains(response.status),
+                  let location = response.headers["location"],
+                  let next = PlainHTTP.resolve(location, against: current.url) else { return response }
+            current.url = next
+        }
+        throw TransportError(code: .other, message: "\(request.method) \(request.url) failed", curlMessage: "Maximum (5) redirects followed")
+    }
+
+    private func curl() throws -> CurlEasy {
+        if let easy { return easy }
+        let made = try CurlEasy()
+        easy = made
+        return made
     }
 
     /// Sends a request off the cooperative thread pool.
@@ -107,11 +129,14 @@ public final class HTTPClient: @unchecked Sendable {
         }
     }
 
-    /// The linked libcurl's version string.
-    public static var curlVersion: String { String(cString: curl_version()) }
+    /// The libcurl's version string ("libcurl/…"), or why it could not be loaded.
+    public static var curlVersion: String {
+        if let problem = CurlEasy.loadProblem() { return "libcurl not loaded: \(problem)" }
+        return String(cString: flinkctl_curl_version())
+    }
 
-    /// Whether the linked libcurl can authenticate with SPNEGO through GSS-API.
-    public static var supportsSPNEGO: Bool { flinkctl_curl_has_spnego() != 0 }
+    /// Whether the libcurl can authenticate with SPNEGO through GSS-API.
+    public static var supportsSPNEGO: Bool { CurlEasy.loadProblem() == nil && flinkctl_curl_has_spnego() != 0 }
 }
 
 /// Owns one curl easy handle.
@@ -119,14 +144,24 @@ final class CurlEasy {
     private let handle: UnsafeMutableRawPointer
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
+    /// Loads libcurl once; nil when it is usable, else dlopen's words.
+    static func loadProblem() -> String? {
+        var error = [CChar](repeating: 0, count: 512)
+        guard flinkctl_curl_load(&error, error.count) == 0 else { return nil }
+        return String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     init() throws {
-        guard let h = curl_easy_init() else {
+        if let problem = CurlEasy.loadProblem() {
+            throw TransportError(code: .setup, message: "cannot load libcurl.so.4 (Debian package libcurl4)", curlMessage: problem)
+        }
+        guard let h = flinkctl_curl_easy_init() else {
             throw TransportError(code: .setup, message: "libcurl could not create a handle")
         }
         handle = h
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { flinkctl_curl_easy_cleanup(handle) }
 
     private func set(_ option: CURLoption, _ value: Int) throws {
         try check(flinkctl_curl_setopt_long(handle, option, value), "setting option \(option.rawValue)")
@@ -139,12 +174,12 @@ final class CurlEasy {
     private func check(_ code: CURLcode, _ doing: String) throws {
         guard code == CURLE_OK else {
             throw TransportError(code: .setup, message: "libcurl failed \(doing)",
-                                 curlMessage: String(cString: curl_easy_strerror(code)))
+                                 curlMessage: String(cString: flinkctl_curl_easy_strerror(code)))
         }
     }
 
     func perform(_ request: HTTPRequest, options: TransportOptions) throws -> HTTPResponse {
-        curl_easy_reset(handle)
+        flinkctl_curl_easy_reset(handle)
         let sink = ResponseSink()
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
 
@@ -163,7 +198,7 @@ final class CurlEasy {
             // Keep PUT/POST and their bodies across 301/302/303, as 307 does.
             try set(CURLOPT_POSTREDIR, flinkctl_curl_redir_post_all)
         }
-        if options.negotiate {
+        if options.negotiate && flinkctl_curl_has_spnego() != 0 {
             try set(CURLOPT_HTTPAUTH, Int(bitPattern: UInt(flinkctl_curlauth_negotiate)))
             try set(CURLOPT_USERPWD, ":")
             try set(CURLOPT_UNRESTRICTED_AUTH, 1)
@@ -198,9 +233,9 @@ final class CurlEasy {
         // libcurl sends "Expect: 100-continue" for larger bodies; Hadoop's servers do not need the wait.
         headers.append(("Expect", ""))
         for (name, value) in headers {
-            headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
+            headerList = flinkctl_curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
         }
-        defer { curl_slist_free_all(headerList) }
+        defer { flinkctl_curl_slist_free_all(headerList) }
         _ = flinkctl_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
 
         try check(flinkctl_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
@@ -224,11 +259,11 @@ final class CurlEasy {
             } else if request.method == "POST" || request.method == "PUT" {
                 _ = flinkctl_curl_setopt_string(handle, CURLOPT_POSTFIELDS, "")
             }
-            return curl_easy_perform(handle)
+            return flinkctl_curl_easy_perform(handle)
         }
         guard code == CURLE_OK else {
             let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            let words = String(cString: curl_easy_strerror(code))
+            let words = String(cString: flinkctl_curl_easy_strerror(code))
             throw TransportError(
                 code: TransportError.Code(curl: code),
                 message: "\(request.method) \(request.url) failed",

@@ -34,7 +34,7 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
 
     public var code: Code
     public var message: String
-    /// libcurl's own words: `curl_easy_strerror` and its error buffer.
+    /// The transport's own words: libcurl's `curl_easy_strerror` and error buffer, or the socket error.
     public var curlMessage: String?
 
     public init(code: Code, message: String, curlMessage: String? = nil) {
