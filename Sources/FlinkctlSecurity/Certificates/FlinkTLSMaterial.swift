@@ -104,10 +104,17 @@ public struct FlinkTLSMaterial: Sendable {
                 localKeyID: Self.javaLocalKeyID(now)
             )
         ])
+        // Each file's key derivations (10,000 rounds each, as Java writes them) are
+        // most of the work and independent of the other files': one file per core.
+        let stores = [keystore, truststore, caKeystore]
+        let results = ResultSlots<[UInt8]>(count: stores.count)
+        DispatchQueue.concurrentPerform(iterations: stores.count) { i in
+            results[i] = Result { try writer.serialize(stores[i], password: password) }
+        }
         return [
-            .init(name: FlinkTLSFileNames.keystore, contents: try writer.serialize(keystore, password: password)),
-            .init(name: FlinkTLSFileNames.truststore, contents: try writer.serialize(truststore, password: password)),
-            .init(name: FlinkTLSFileNames.caKeystore, contents: try writer.serialize(caKeystore, password: password)),
+            .init(name: FlinkTLSFileNames.keystore, contents: try results[0]!.get()),
+            .init(name: FlinkTLSFileNames.truststore, contents: try results[1]!.get()),
+            .init(name: FlinkTLSFileNames.caKeystore, contents: try results[2]!.get()),
             .init(name: FlinkTLSFileNames.caPEM, contents: Array(try caCertificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined().utf8)),
         ]
     }
@@ -122,5 +129,19 @@ public struct FlinkTLSMaterial: Sendable {
     /// Java's "Time <epoch millis>" local key id.
     static func javaLocalKeyID(_ date: Date) -> [UInt8] {
         Array("Time \(Int64((date.timeIntervalSince1970 * 1000).rounded()))".utf8)
+    }
+}
+
+/// Results written by concurrent iterations, one slot each.
+final class ResultSlots<T>: @unchecked Sendable {
+    // @unchecked: each slot is written by one iteration and read after all have ended.
+    private let lock = NSLock()
+    private var slots: [Result<T, Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    subscript(index: Int) -> Result<T, Error>? {
+        get { lock.withLock { slots[index] } }
+        set { lock.withLock { slots[index] = newValue } }
     }
 }
