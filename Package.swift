@@ -69,7 +69,7 @@ let package = Package(
             dependencies: ["FlinkctlCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // Position-dependent: no relative relocations to apply at every start
             // (the CLI starts per command; see BENCHMARKS.md).
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
         ),
 
         // What runs in a deployment's containers (appmaster, taskmanager): only
@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "flinkctl-container",
             dependencies: ["AppMaster", "Flink"],
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
         ),
 
         // Tests.

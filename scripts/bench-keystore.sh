@@ -6,20 +6,15 @@
 # for RSA-2048 and EC P-256, side by side in one run, and prints medians and ratios.
 #
 # Usage: scripts/bench-keystore.sh [REPS] [KEYTOOL_REPS]     (defaults 9 and 3)
-#   FLINKCTL=path   binary to measure (default: .build-release/release/flinkctl, else .build/debug/flinkctl)
+#   FLINKCTL=path   binary to measure (default: the release build, built by scripts/build-release.sh)
 # Not a timed test: numbers depend on the machine and its load; RSA key generation has a wide spread.
 set -euo pipefail
 
 reps="${1:-9}"
 keytool_reps="${2:-3}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if [[ -n "${FLINKCTL:-}" ]]; then
-    flinkctl="$FLINKCTL"
-elif [[ -x "$root/.build-release/release/flinkctl" ]]; then
-    flinkctl="$root/.build-release/release/flinkctl"
-else
-    flinkctl="$root/.build/debug/flinkctl"
-fi
+# The release build as it ships (scripts/build-release.sh), unless FLINKCTL names another.
+flinkctl="${FLINKCTL:-$("$root/scripts/build-release.sh")}"
 [[ -x "$flinkctl" ]] || { echo "bench-keystore.sh: no flinkctl binary at $flinkctl (swift build first)" >&2; exit 2; }
 command -v keytool > /dev/null || { echo "bench-keystore.sh: keytool not found" >&2; exit 2; }
 command -v openssl > /dev/null || { echo "bench-keystore.sh: openssl not found" >&2; exit 2; }

@@ -105,6 +105,10 @@ done
 # --- 2. list and status -----------------------------------------------------
 "$BIN" submit --rm "$URL" --sql "$WORK/job.sql" --name bench-status --detached >/dev/null
 JM_REST=$("$BIN" status bench-status --rm "$URL" --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["rest"])')
+# Measure in steady state: the job RUNNING and its JVMs past their start-up
+# (JIT, class loading), which otherwise take both cores from whatever runs.
+running_at "$JM_REST"
+sleep 8
 export FLINK_CONF_DIR="$CONF"
 sed -i "s/^rest.port: .*/rest.port: ${JM_REST##*:}/; s/^rest.address: .*/rest.address: 127.0.0.1/" "$CONF/config.yaml"
 hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/cli.json" \

@@ -66,7 +66,7 @@ func flinkErrors(_ body: () throws -> Void) throws {
     }
 }
 
-struct SubmitCommand: AsyncParsableCommand {
+struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Run a Flink job (SQL script or jar) as a YARN service, in application mode.",
@@ -114,7 +114,7 @@ struct SubmitCommand: AsyncParsableCommand {
         if mainClass != nil && jar == nil { throw ValidationError("--class goes with --jar") }
     }
 
-    func run() async throws {
+    func run() throws {
         try flinkErrors {
             let (services, submitter) = try cluster.submitter()
             let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
@@ -174,14 +174,14 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 }
 
-struct SessionCommand: AsyncParsableCommand {
+struct SessionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session",
         abstract: "Flink session clusters on YARN: a JobManager that takes jobs over REST.",
         subcommands: [Start.self]
     )
 
-    struct Start: AsyncParsableCommand {
+    struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a session cluster as a YARN service; returns once its TaskManagers have registered.")
         @OptionGroup var cluster: ClusterOptions
         @Option(name: .long, help: "Service name.") var name: String = "flink-session"
@@ -198,7 +198,7 @@ struct SessionCommand: AsyncParsableCommand {
             guard taskmanagers >= 1, slots >= 1 else { throw ValidationError("--taskmanagers and --slots must be at least 1") }
         }
 
-        func run() async throws {
+        func run() throws {
             try flinkErrors {
                 let (_, submitter) = try cluster.submitter()
                 let request = SubmitRequest(
@@ -222,7 +222,7 @@ struct SessionCommand: AsyncParsableCommand {
     }
 }
 
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a job jar on a session cluster through Flink's REST API.",
@@ -237,7 +237,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Return once the job is submitted.") var detached = false
     @Argument(parsing: .postTerminator, help: "Arguments for the main class (after --).") var jobArguments: [String] = []
 
-    func run() async throws {
+    func run() throws {
         try flinkErrors {
             let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()))
             guard let rest = try d.rest() else {
@@ -270,14 +270,14 @@ func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
 }
 
-struct ListCommand: AsyncParsableCommand {
+struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List Flink deployments on the cluster and their jobs.")
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
 
     struct Row: Codable { var name: String; var state: String; var application: String?; var job: String?; var jobState: String?; var rest: String? }
 
-    func run() async throws {
+    func run() throws {
         try flinkErrors {
             let services = ServicesClient(endpoint: try cluster.endpoint())
             var rows: [Row] = []
@@ -304,7 +304,7 @@ struct ListCommand: AsyncParsableCommand {
     }
 }
 
-struct StatusCommand: AsyncParsableCommand {
+struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a Flink deployment: service, containers and job.")
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
@@ -316,7 +316,7 @@ struct StatusCommand: AsyncParsableCommand {
         var rest: String?; var job: String?; var jobState: String?; var failure: String?
     }
 
-    func run() async throws {
+    func run() throws {
         try flinkErrors {
             let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
             let comps = d.service.components ?? []
@@ -343,14 +343,14 @@ struct StatusCommand: AsyncParsableCommand {
     }
 }
 
-struct CancelCommand: AsyncParsableCommand {
+struct CancelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Stop a Flink deployment's job, optionally with a savepoint, and its service.")
     @OptionGroup var cluster: ClusterOptions
     @Argument(help: "Service name.") var name: String
     @Option(name: .long, help: ArgumentHelp("Take a savepoint into DIR first (stop with savepoint).", valueName: "DIR"))
     var savepoint: String?
 
-    func run() async throws {
+    func run() throws {
         try flinkErrors {
             let services = ServicesClient(endpoint: try cluster.endpoint())
             let d = try DeployedFlink(name: name, services: services)
@@ -376,7 +376,7 @@ struct CancelCommand: AsyncParsableCommand {
     }
 }
 
-struct RedeployCommand: AsyncParsableCommand {
+struct RedeployCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redeploy",
         abstract: "Stop a job with a savepoint and start it again from that savepoint.",
@@ -388,7 +388,7 @@ struct RedeployCommand: AsyncParsableCommand {
     @Option(name: .customShort("D"), help: ArgumentHelp("A Flink option to change, key=value; repeatable.", valueName: "key=value"))
     var options: [String] = []
 
-    func run() async throws {
+    func run() throws {
         try flinkErrors {
             let (services, submitter) = try cluster.submitter()
             let d = try DeployedFlink(name: name, services: services)
@@ -405,13 +405,13 @@ struct RedeployCommand: AsyncParsableCommand {
     }
 }
 
-struct SavepointCommand: AsyncParsableCommand {
+struct SavepointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "savepoint", abstract: "Take a savepoint of a running job; the job goes on.")
     @OptionGroup var cluster: ClusterOptions
     @Argument(help: "Service name.") var name: String
     @Argument(help: "Target directory.") var directory: String
 
-    func run() async throws {
+    func run() throws {
         try flinkErrors {
             let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
             guard let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
@@ -423,11 +423,11 @@ struct SavepointCommand: AsyncParsableCommand {
 }
 
 /// Runs in the `jobmanager` container.
-struct AppMasterCommand: AsyncParsableCommand {
+struct AppMasterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "appmaster", abstract: "Run a deployment's JobManager (inside its YARN container).", shouldDisplay: false)
     @Option(name: .long) var staging: String
 
-    func run() async throws {
+    func run() throws {
         do {
             let code = try AppMaster(staging: staging).run()
             throw ExitCode(code)
@@ -439,11 +439,11 @@ struct AppMasterCommand: AsyncParsableCommand {
 }
 
 /// Runs in each `taskmanager` container.
-struct TaskManagerCommand: AsyncParsableCommand {
+struct TaskManagerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "taskmanager", abstract: "Become a deployment's TaskManager (inside its YARN container).", shouldDisplay: false)
     @Option(name: .long) var staging: String
 
-    func run() async throws {
+    func run() throws {
         do {
             try TaskManagerLauncher(staging: staging).run()
         } catch {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// The root command.
-public struct Flinkctl: AsyncParsableCommand {
+public struct Flinkctl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "flinkctl",
         abstract: "Deploy and operate Apache Flink on Hadoop YARN.",

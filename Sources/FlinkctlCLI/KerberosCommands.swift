@@ -6,7 +6,7 @@ import Kerberos
 
 /// `flinkctl security kinit|klist|keytab list`: keytab logins and what they left.
 extension SecurityCommand {
-    struct Kinit: AsyncParsableCommand {
+    struct Kinit: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "kinit",
             abstract: "Log in from a keytab into a credential cache (kinit -kt).",
@@ -27,7 +27,7 @@ extension SecurityCommand {
 
         struct Result: Encodable { var principal: String; var ccache: String; var ticket: Ticket }
 
-        func run() async throws {
+        func run() throws {
             try runReporting {
                 let ticket = try KeytabLogin.login(keytab: keytab, principal: principal, ccache: ccache)
                 let cache = ccache ?? (try? KeytabLogin.tickets().name) ?? "the default cache"
@@ -39,7 +39,7 @@ extension SecurityCommand {
         }
     }
 
-    struct Klist: AsyncParsableCommand {
+    struct Klist: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "klist",
             abstract: "List the tickets in a credential cache (klist).",
@@ -49,7 +49,7 @@ extension SecurityCommand {
         var ccache: String?
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             var summary: CredentialCacheSummary?
             try runReporting {
                 do {
@@ -81,14 +81,14 @@ extension SecurityCommand {
         }
     }
 
-    struct KeytabCommand: AsyncParsableCommand {
+    struct KeytabCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "keytab",
             abstract: "Look into keytab files.",
             subcommands: [List.self]
         )
 
-        struct List: AsyncParsableCommand {
+        struct List: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "list",
                 abstract: "List a keytab's principals, key versions (kvno) and encryption types (klist -ket). No key material is shown."
@@ -97,7 +97,7 @@ extension SecurityCommand {
             var file: String
             @OptionGroup var output: OutputOptions
 
-            func run() async throws {
+            func run() throws {
                 try runReporting {
                     let entries = try KeytabLogin.entries(keytab: file)
                     if output.output == .json { return try printJSON(entries) }

@@ -6,7 +6,7 @@ import HTTPTransport
 import Kerberos
 import YarnLocal
 
-struct LocalCommand: AsyncParsableCommand {
+struct LocalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
         abstract: "Run an embedded single-node YARN cluster on this machine.",
@@ -30,6 +30,8 @@ struct LocalCommand: AsyncParsableCommand {
         }
     }
 
+    // The one command that awaits (the cluster runs on Swift concurrency);
+    // flinkctl's entry point runs it in a task, everything else on the main thread.
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "start",
@@ -131,7 +133,7 @@ struct LocalCommand: AsyncParsableCommand {
         }
     }
 
-    struct Stop: AsyncParsableCommand {
+    struct Stop: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "stop",
             abstract: "Stop the embedded cluster and every container it runs.",
@@ -143,7 +145,7 @@ struct LocalCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seconds to wait before killing the cluster process.")
         var timeout: Double = 30
 
-        func run() async throws {
+        func run() throws {
             let dir = directory.resolved
             guard let info = ClusterProcessInfo.read(directory: dir), info.isAlive else {
                 print("No cluster is running from \(dir).")
@@ -160,7 +162,7 @@ struct LocalCommand: AsyncParsableCommand {
         }
     }
 
-    struct Status: AsyncParsableCommand {
+    struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
             abstract: "Show whether the embedded cluster runs, where, and what it holds.",
@@ -182,7 +184,7 @@ struct LocalCommand: AsyncParsableCommand {
             var allocatedMB: Int64?
         }
 
-        func run() async throws {
+        func run() throws {
             let dir = directory.resolved
             var report = Report(running: false, directory: dir)
             if let info = ClusterProcessInfo.read(directory: dir), info.isAlive {

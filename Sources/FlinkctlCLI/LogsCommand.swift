@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Hadoop
 
-struct LogsCommand: AsyncParsableCommand {
+struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
         abstract: "Print the logs of a service's containers or an application's master container.",
@@ -19,7 +19,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("f"), .long], help: "Keep printing new output until interrupted.")
     var follow = false
 
-    func run() async throws {
+    func run() throws {
         try runReporting {
             let endpoint = try cluster.endpoint()
             let logs = NodeLogsClient(endpoint: endpoint)

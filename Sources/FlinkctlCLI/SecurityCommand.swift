@@ -3,7 +3,7 @@ import Foundation
 import FlinkctlSecurity
 
 /// `flinkctl security …`: keystores and certificates for Flink's TLS.
-struct SecurityCommand: AsyncParsableCommand {
+struct SecurityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "security",
         abstract: "Keystores, truststores and certificates for Flink's TLS; Kerberos keytab logins.",
@@ -15,7 +15,7 @@ struct SecurityCommand: AsyncParsableCommand {
         subcommands: [KeystoreCommand.self, CertCommand.self, Kinit.self, Klist.self, KeytabCommand.self]
     )
 
-    struct KeystoreCommand: AsyncParsableCommand {
+    struct KeystoreCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "keystore",
             abstract: "Generate or inspect PKCS#12 keystores and truststores.",
@@ -23,7 +23,7 @@ struct SecurityCommand: AsyncParsableCommand {
         )
     }
 
-    struct CertCommand: AsyncParsableCommand {
+    struct CertCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cert",
             abstract: "Check certificate expiry, renew certificates.",
@@ -64,7 +64,7 @@ struct PasswordOptions: ParsableArguments {
 extension KeyType: ExpressibleByArgument {}
 
 extension SecurityCommand {
-    struct Generate: AsyncParsableCommand {
+    struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate",
             abstract: "Create a CA and a node certificate; write flink.keystore, flink.truststore, ca.pem and ca.keystore.",
@@ -112,7 +112,7 @@ extension SecurityCommand {
             var configuration: String?
         }
 
-        func run() async throws {
+        func run() throws {
             try runSecurity {
                 let password = try password.require()
                 try password.checkJavaCompatible()
@@ -169,7 +169,7 @@ extension SecurityCommand {
         }
     }
 
-    struct Inspect: AsyncParsableCommand {
+    struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "inspect",
             abstract: "List the entries of a keystore, truststore or PEM file: subjects, issuers, SANs, validity, fingerprints."
@@ -180,7 +180,7 @@ extension SecurityCommand {
         @OptionGroup var password: PasswordOptions
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             try runSecurity {
                 let contents = try CertificateFile.load(file, password: try password.load())
                 let inspection = KeystoreInspection(file: file, contents: contents)
@@ -208,7 +208,7 @@ extension SecurityCommand {
         }
     }
 
-    struct Check: AsyncParsableCommand {
+    struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
             abstract: "Check that the certificates in keystores, truststores and PEM files are not (about to be) expired.",
@@ -231,7 +231,7 @@ extension SecurityCommand {
             if files.isEmpty { throw ValidationError("give at least one FILE") }
         }
 
-        func run() async throws {
+        func run() throws {
             var report: ExpiryCheck.Report?
             try runSecurity {
                 report = ExpiryCheck(warnDays: warnDays).check(files: files, password: try password.load())
@@ -255,7 +255,7 @@ extension SecurityCommand {
         }
     }
 
-    struct Renew: AsyncParsableCommand {
+    struct Renew: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "renew",
             abstract: "Renew the node certificate in a keystore directory (and the CA when it is close to expiry).",
@@ -280,7 +280,7 @@ extension SecurityCommand {
         var force = false
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             try runSecurity {
                 var renewal = CertificateRenewal()
                 renewal.warnDays = warnDays

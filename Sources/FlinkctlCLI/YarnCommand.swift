@@ -2,14 +2,14 @@ import ArgumentParser
 import Foundation
 import Hadoop
 
-struct YarnCommand: AsyncParsableCommand {
+struct YarnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yarn",
         abstract: "Look at and act on the YARN cluster itself, as `yarn application` and `yarn node` do.",
         subcommands: [Apps.self, App.self, Kill.self, Nodes.self, Cluster.self]
     )
 
-    struct Apps: AsyncParsableCommand {
+    struct Apps: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apps",
             abstract: "List applications (yarn application -list).",
@@ -33,7 +33,7 @@ struct YarnCommand: AsyncParsableCommand {
             if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
         }
 
-        func run() async throws {
+        func run() throws {
             try runReporting {
                 let filter = ApplicationFilter(
                     states: (states ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() },
@@ -50,14 +50,14 @@ struct YarnCommand: AsyncParsableCommand {
         }
     }
 
-    struct App: AsyncParsableCommand {
+    struct App: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "app", abstract: "Show one application's report (yarn application -status).")
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Application id, e.g. application_1700000000000_0001.")
         var id: String
 
-        func run() async throws {
+        func run() throws {
             try runReporting {
                 let app = try ResourceManagerClient(endpoint: try cluster.endpoint()).application(id)
                 if output.output == .json { return try printJSON(app) }
@@ -76,13 +76,13 @@ struct YarnCommand: AsyncParsableCommand {
         }
     }
 
-    struct Kill: AsyncParsableCommand {
+    struct Kill: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill an application (yarn application -kill) and wait until it is KILLED.")
         @OptionGroup var cluster: ClusterOptions
         @Argument(help: "Application id.")
         var id: String
 
-        func run() async throws {
+        func run() throws {
             try runReporting {
                 let rm = ResourceManagerClient(endpoint: try cluster.endpoint())
                 let current = try rm.state(id)
@@ -96,12 +96,12 @@ struct YarnCommand: AsyncParsableCommand {
         }
     }
 
-    struct Nodes: AsyncParsableCommand {
+    struct Nodes: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "nodes", abstract: "List NodeManagers (yarn node -list).")
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             try runReporting {
                 let nodes = try ResourceManagerClient(endpoint: try cluster.endpoint()).nodes()
                 if output.output == .json { return try printJSON(nodes) }
@@ -113,14 +113,14 @@ struct YarnCommand: AsyncParsableCommand {
         }
     }
 
-    struct Cluster: AsyncParsableCommand {
+    struct Cluster: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Show the ResourceManager's info and metrics.")
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var output: OutputOptions
 
         struct Report: Codable { var clusterInfo: ClusterInfo; var clusterMetrics: ClusterMetrics; var url: String }
 
-        func run() async throws {
+        func run() throws {
             try runReporting {
                 let endpoint = try cluster.endpoint()
                 let rm = ResourceManagerClient(endpoint: endpoint)

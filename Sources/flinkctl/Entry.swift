@@ -1,17 +1,22 @@
 import ArgumentParser
+import Dispatch
 import FlinkctlCLI
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// Runs the parsed command. Commands are synchronous and run on the main
+/// thread, so a short command never starts Swift concurrency's thread pool;
+/// the one asynchronous command (`local start`, which runs the cluster) runs
+/// in a task while the main thread waits for it.
 @main
 struct Entry {
-    static func main() async {
+    static func main() {
         do {
             var command = try Flinkctl.parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
+            if let asyncCommand = command as? AsyncParsableCommand {
+                try runToCompletion(asyncCommand)
             } else {
                 try command.run()
             }
@@ -24,5 +29,21 @@ struct Entry {
             }
             Flinkctl.exit(withError: error)
         }
+    }
+
+    static func runToCompletion(_ command: AsyncParsableCommand) throws {
+        final class Outcome: @unchecked Sendable {
+            // @unchecked: written by the task before it signals, read after the wait.
+            var error: Error?
+        }
+        nonisolated(unsafe) var command = command
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await command.run() } catch { outcome.error = error }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw error }
     }
 }
