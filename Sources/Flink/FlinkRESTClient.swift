@@ -10,6 +10,16 @@ public struct FlinkRESTClient: Sendable {
         public var startTime: Int64?
         public var endTime: Int64?
         public var duration: Int64?
+
+        public init(jid: String, name: String, state: String, startTime: Int64? = nil, endTime: Int64? = nil, duration: Int64? = nil) {
+            self.jid = jid
+            self.name = name
+            self.state = state
+            self.startTime = startTime
+            self.endTime = endTime
+            self.duration = duration
+        }
+
         enum CodingKeys: String, CodingKey {
             case jid, name, state
             case startTime = "start-time"
@@ -59,6 +69,22 @@ public struct FlinkRESTClient: Sendable {
     public func jobs() throws -> [JobOverview] {
         struct Envelope: Codable { var jobs: [JobOverview] }
         return try get(Envelope.self, "/jobs/overview").jobs
+    }
+
+    /// The newest job the JobManager knows: an application cluster holds one,
+    /// and Flink's light `/jobs` listing names it and its state; with several
+    /// (a session cluster) the newest by start time from `/jobs/overview`.
+    public func newestJob() throws -> JobOverview? {
+        struct Listing: Codable {
+            struct Entry: Codable { var id: String; var status: String }
+            var jobs: [Entry]
+        }
+        let listed = try get(Listing.self, "/jobs").jobs
+        if listed.count == 1 {
+            return JobOverview(jid: listed[0].id, name: "", state: listed[0].status)
+        }
+        if listed.isEmpty { return nil }
+        return try jobs().max { ($0.startTime ?? 0) < ($1.startTime ?? 0) }
     }
 
     /// The job's failure, if any: the root exception's first line.

@@ -44,7 +44,7 @@ struct DeployedFlink {
     /// The newest job the JobManager knows.
     func currentJob() throws -> FlinkRESTClient.JobOverview? {
         guard let rest = try rest() else { return nil }
-        return try rest.jobs().max { ($0.startTime ?? 0) < ($1.startTime ?? 0) }
+        return try rest.newestJob()
     }
 }
 
@@ -286,7 +286,7 @@ struct ListCommand: ParsableCommand {
                 if let staging = s.configuration?.env?["FLINKCTL_STAGING"], let jm = JobManagerAddress.read(stagingDirectory: staging),
                    s.state != .STOPPED {
                     row.rest = jm.restURL
-                    if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)).jobs())?.first {
+                    if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)).newestJob()) ?? nil {
                         row.job = job.jid
                         row.jobState = job.state
                     }
