@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
+# Deployments the tests submit stage into a directory of this run's own
+# (checkpoints, job archives), removed at the end, not into ~/.flinkctl.
+FLINKCTL_STAGING_ROOT=$(mktemp -d /tmp/flinkctl-test-staging-XXXXXX)
+export FLINKCTL_STAGING_ROOT
+trap 'rm -rf "$FLINKCTL_STAGING_ROOT"' EXIT
+
 status=0
 echo "== swift test"
 # One test at a time: on two cores, Flink JVMs, a KDC and embedded clusters

@@ -6,9 +6,11 @@ import Foundation
 import Hadoop
 import HTTPTransport
 
-/// Where staged files go when the cluster is this machine's embedded one.
+/// Where staged files go when the cluster is this machine's embedded one:
+/// FLINKCTL_STAGING_ROOT, else ~/.flinkctl/staging.
 enum StagingDefaults {
     static var root: String {
+        if let root = ProcessInfo.processInfo.environment["FLINKCTL_STAGING_ROOT"], !root.isEmpty { return root }
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         return (home as NSString).appendingPathComponent(".flinkctl/staging")
     }
