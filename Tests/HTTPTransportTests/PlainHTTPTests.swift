@@ -1,73 +1,7 @@
 import Foundation
 import HTTPTransport
 import Testing
-
-/// A loopback server that answers each connection with the next canned reply
-/// (raw bytes, exactly as written) and records the requests it read.
-final class CannedServer: @unchecked Sendable {
-    let port: Int
-    private let fd: Int32
-    private let lock = NSLock()
-    private var replies: [[UInt8]]
-    private var recorded: [String] = []
-    private var bodies: [[UInt8]] = []
-
-    init(replies: [String]) throws {
-        self.replies = replies.map { Array($0.utf8) }
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } }
-        listen(listener, 16)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
-        fd = listener
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        let count = replies.count
-        Thread.detachNewThread { [self] in
-            for _ in 0..<count { serveOne() }
-        }
-    }
-
-    deinit { close(fd) }
-
-    var requests: [String] { lock.withLock { recorded } }
-    var requestBodies: [[UInt8]] { lock.withLock { bodies } }
-
-    private func serveOne() {
-        let c = accept(fd, nil, nil)
-        guard c >= 0 else { return }
-        defer { close(c) }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        var headEnd: Int? = nil
-        var wanted = 0
-        while true {
-            if let end = headEnd, data.count >= end + wanted { break }
-            let n = recv(c, &buf, buf.count, 0)
-            if n <= 0 { break }
-            data += buf[0..<n]
-            if headEnd == nil, let r = data.indices.dropLast(3).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 }) {
-                headEnd = r + 4
-                let head = String(decoding: data[0..<r], as: UTF8.self)
-                for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-                    wanted = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
-                }
-            }
-        }
-        let end = headEnd ?? data.count
-        lock.withLock {
-            recorded.append(String(decoding: data[0..<end], as: UTF8.self))
-            bodies.append(Array(data[end...]))
-        }
-        let reply = lock.withLock { replies.removeFirst() }
-        _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-}
+import TestSupport
 
 @Suite("plain HTTP transport")
 struct PlainHTTPTests {
@@ -144,16 +78,8 @@ struct PlainHTTPTests {
     @Test("no answer within the timeout is a timeout; a refused port is a connection error; a cut answer is an error")
     func failures() throws {
         // A listener that never answers: the request times out, as with libcurl.
-        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (silent, port) = CannedServer.listener()
         defer { close(silent) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, len) } }
-        listen(silent, 4)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &len) } }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         let started = Date()
         do {
             _ = try HTTPClient(options: .timeouts(connect: 1, total: 0.5)).perform(HTTPRequest(url: "http://127.0.0.1:\(port)/"))

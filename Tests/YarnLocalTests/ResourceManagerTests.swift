@@ -147,4 +147,35 @@ struct ResourceManagerTests {
             #expect(bad.status == 2)
         }
     }
+
+    @Test("a standby ResourceManager: its redirect to the active one is followed; one that knows no active RM is passed over")
+    func standbyResourceManager() async throws {
+        try await withTestCluster { cluster in
+            // What Hadoop's RMWebAppFilter answers on a standby RM that knows the active one.
+            func redirect(_ head: String) -> String {
+                let path = head.split(separator: " ")[1].split(separator: "?")[0]
+                return "HTTP/1.1 307 Temporary Redirect\r\nLocation: \(cluster.url)\(path)\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
+            }
+            let standby = try CannedServer(responders: [redirect, redirect])
+            let viaStandby = try run(flinkctlBinary, ["yarn", "cluster", "--rm", "http://127.0.0.1:\(standby.port)", "--output", "json"])
+            #expect(viaStandby.status == 0 && viaStandby.stdout.contains("ACTIVE"), "\(viaStandby.stderr)")
+            #expect(standby.requests.count == 2)
+            #expect(standby.requests.allSatisfy { $0.hasPrefix("GET /ws/v1/cluster/") })
+
+            // A standby RM that knows no active one answers in plain text; the client moves on to the next RM.
+            let lost = "This is standby RM. There is no active RM right now."
+            let orphan = try CannedServer(replies: Array(repeating:
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(lost.utf8.count)\r\n\r\n\(lost)", count: 2))
+            let passedOver = try run(flinkctlBinary, ["yarn", "cluster", "--rm", "http://127.0.0.1:\(orphan.port),\(cluster.url)", "--output", "json"])
+            #expect(passedOver.status == 0 && passedOver.stdout.contains("ACTIVE"), "\(passedOver.stderr)")
+            #expect(!orphan.requests.isEmpty)
+
+            // Only standby RMs that know no active one: a clear error, exit 3.
+            let alone = try CannedServer(replies: Array(repeating:
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(lost.utf8.count)\r\n\r\n\(lost)", count: 2))
+            let none = try run(flinkctlBinary, ["yarn", "cluster", "--rm", "http://127.0.0.1:\(alone.port)"])
+            #expect(none.status == 3, "\(none.stdout) \(none.stderr)")
+            #expect(none.stderr.contains("standby ResourceManager with no active one"), "\(none.stderr)")
+        }
+    }
 }
