@@ -57,11 +57,34 @@ public struct FlinkRESTClient: Sendable {
     func decode<T: Decodable>(_ type: T.Type, _ r: HTTPResponse, _ path: String) throws -> T {
         guard (200..<300).contains(r.status) else {
             let errors = (try? JSONDecoder().decode([String: [String]].self, from: Data(r.body)))?["errors"]
-            throw FlinkError(.rest, "Flink REST \(path) answered \(r.status): \(errors?.first.map { String($0.prefix(400)) } ?? r.text)")
+            let words = errors.map { Self.errorSummary($0.joined(separator: "\n")) } ?? r.text
+            throw FlinkError(.rest, "Flink REST \(path) answered \(r.status): \(words)")
         }
         do { return try JSONDecoder().decode(T.self, from: Data(r.body)) } catch {
             throw FlinkError(.rest, "Flink REST \(path) answered JSON that does not match: \(error)")
         }
+    }
+
+    /// What a Flink REST error says, without the stack: the innermost
+    /// "Caused by:" exception's message (a job's main method's own words, for
+    /// /jars/run), else the first line; at most 1,000 characters.
+    public static func errorSummary(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.lastIndex(where: { $0.hasPrefix("Caused by: ") }) else {
+            return String((lines.first ?? text).prefix(1000))
+        }
+        var first = String(lines[start].dropFirst("Caused by: ".count))
+        // Drop the exception's class name: "java.lang.IllegalArgumentException: message".
+        if let colon = first.range(of: ": "), !first[..<colon.lowerBound].contains(" ") {
+            first = String(first[colon.upperBound...])
+        }
+        var message = [first]
+        for line in lines[(start + 1)...] {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("at ") || trimmed.hasPrefix("... ") || trimmed.hasPrefix("Caused by: ") { break }
+            message.append(line)
+        }
+        return String(message.joined(separator: "\n").prefix(1000))
     }
 
     public func overview() throws -> ClusterOverview { try get(ClusterOverview.self, "/overview") }

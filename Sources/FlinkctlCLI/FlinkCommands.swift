@@ -227,28 +227,56 @@ struct SessionCommand: ParsableCommand {
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a job jar on a session cluster through Flink's REST API.",
-        discussion: "The jar is uploaded to the session's JobManager (POST /jars/upload) and run (POST /jars/{id}/run)."
+        abstract: "Run a job jar or a SQL script on a session cluster through Flink's REST API.",
+        discussion: """
+        The jar is uploaded to the session's JobManager (POST /jars/upload) and run (POST /jars/{id}/run). \
+        A SQL script runs the same way, through flinkctl's SQL runner jar; the script is copied into the \
+        session's staging directory, where the JobManager reads it.
+        """
     )
     @OptionGroup var cluster: ClusterOptions
     @Option(name: .long, help: "The session's service name.") var session: String
-    @Option(name: .long, help: ArgumentHelp("A job jar to run.", valueName: "FILE")) var jar: String
+    @Option(name: .long, help: ArgumentHelp("A job jar to run.", valueName: "FILE")) var jar: String?
+    @Option(name: .long, help: ArgumentHelp("A SQL script to run (its INSERTs as one job).", valueName: "FILE")) var sql: String?
     @Option(name: .customLong("class"), help: "The jar's main class, if its manifest names none.") var mainClass: String?
     @Option(name: .long, help: "Parallelism of the job.") var parallelism: Int?
     @Option(name: .customLong("from-savepoint"), help: ArgumentHelp("Start from this savepoint.", valueName: "PATH")) var fromSavepoint: String?
     @Flag(name: .long, help: "Return once the job is submitted.") var detached = false
-    @Argument(parsing: .postTerminator, help: "Arguments for the main class (after --).") var jobArguments: [String] = []
+    @Argument(parsing: .postTerminator, help: "Arguments for the main class, or NAME=VALUE for the script's ${NAME} (after --).") var jobArguments: [String] = []
+
+    func validate() throws {
+        guard (jar == nil) != (sql == nil) else { throw ValidationError("give one of --jar FILE and --sql FILE") }
+        if sql != nil && mainClass != nil { throw ValidationError("--class applies to --jar only") }
+    }
 
     func run() throws {
         try flinkErrors {
+            let file = jar ?? sql!
+            guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError("--\(jar != nil ? "jar" : "sql") \(file): no such file") }
             let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()))
             guard let rest = try d.rest() else {
                 throw CLIError("\(session) has no JobManager address yet: is the session running?", exitCode: ExitStatusCode.unhealthy)
             }
-            guard FileManager.default.isReadableFile(atPath: jar) else { throw CLIError("--jar \(jar): no such file") }
-            let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
-            let jarId = try rest.uploadJar(absolute(jar))
-            let job = try rest.runJar(jarId, entryClass: mainClass, arguments: args, parallelism: parallelism, savepointPath: fromSavepoint)
+            var args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
+            let jarId: String
+            var entryClass = mainClass
+            if let sql {
+                let runner = StagingDefaults.sqlRunnerJar
+                guard FileManager.default.isReadableFile(atPath: runner) else {
+                    throw CLIError("the SQL runner jar is missing (\(runner)): run scripts/setup.sh to build it")
+                }
+                guard let staging = d.staging else { throw CLIError("\(session) has no staging directory to put the script in") }
+                let script = (staging as NSString).appendingPathComponent("run-\(Int64(Date().timeIntervalSince1970 * 1000))-\((sql as NSString).lastPathComponent)")
+                do { try FileManager.default.copyItem(atPath: absolute(sql), toPath: script) } catch {
+                    throw CLIError("cannot copy \(sql) into \(staging): \(error.localizedDescription)")
+                }
+                jarId = try rest.uploadJar(runner)
+                entryClass = sqlRunnerClass
+                args = ["--session", script] + args
+            } else {
+                jarId = try rest.uploadJar(absolute(file))
+            }
+            let job = try rest.runJar(jarId, entryClass: entryClass, arguments: args, parallelism: parallelism, savepointPath: fromSavepoint)
             print("Submitted job \(job) to \(session)")
             if detached { return }
             var last = ""

@@ -104,3 +104,28 @@ struct MemoryModelTests {
         #expect(throws: FlinkError.self) { try FlinkDistribution(home: "/nonexistent") }
     }
 }
+
+@Suite("Flink REST error answers")
+struct FlinkRESTErrorTests {
+    @Test("a /jars/run failure is reported by the job main's own words, not the handler's stack")
+    func innermostCause() {
+        // As Flink 2.3's JarRunHandler answered in a session (errors[0], shortened).
+        let answer = """
+        org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.
+        \tat org.apache.flink.runtime.webmonitor.handlers.JarRunHandler.lambda$handleRequest$1(JarRunHandler.java:114)
+        \tat java.base/java.util.concurrent.CompletableFuture.uniHandle(CompletableFuture.java:934)
+        Caused by: org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: statement 3 (line 3) was rejected by Flink:
+          Column 'nope' not found in any table
+        \tat org.apache.flink.client.program.PackagedProgram.callMainMethod(PackagedProgram.java:373)
+        \t... 8 more
+        Caused by: java.lang.IllegalArgumentException: statement 3 (line 3) was rejected by Flink:
+          Column 'nope' not found in any table
+          statement: INSERT INTO dst SELECT nope FROM src
+        \tat org.flinkctl.sql.SqlRunner.main(SqlRunner.java:116)
+        \t... 8 more
+        """
+        let summary = FlinkRESTClient.errorSummary(answer)
+        #expect(summary == "statement 3 (line 3) was rejected by Flink:\n  Column 'nope' not found in any table\n  statement: INSERT INTO dst SELECT nope FROM src")
+        #expect(FlinkRESTClient.errorSummary("Job could not be found.") == "Job could not be found.")
+    }
+}

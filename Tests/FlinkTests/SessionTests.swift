@@ -37,7 +37,7 @@ func buildDoublerJar(in dir: String) throws -> String {
 extension RealFlink {
 @Suite("Session clusters and jar jobs")
 struct SessionTests {
-    @Test("session start, then run --session with a jar through Flink's REST API; a jar without Main-Class needs --class")
+    @Test("session start, then run --session with a jar and with a SQL script through Flink's REST API; a jar without Main-Class needs --class")
     func sessionRun() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
             let dir = cluster.directory
@@ -59,6 +59,33 @@ struct SessionTests {
                 let values = RealFlink.SubmitEndToEndTests.committedLines(out).compactMap { Int($0) }.sorted()
                 #expect(values == (1...rows).map { $0 * 2 }, "job \(n): \(values.count) values")
             }
+            // A SQL script through the runner jar, with ${NAME} from NAME=VALUE after --.
+            try """
+            SET 'execution.runtime-mode' = 'batch';
+            CREATE TABLE src (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '${ROWS}',
+              'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '${ROWS}');
+            CREATE TABLE dst (n BIGINT) WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'csv');
+            INSERT INTO dst SELECT n * 3 FROM src;
+            """.write(toFile: dir + "/triple.sql", atomically: true, encoding: .utf8)
+            let sqlOut = dir + "/sql-out"
+            let viaSQL = try run(flinkctlBinary, ["run", "--rm", cluster.url, "--session", "sess", "--sql", dir + "/triple.sql",
+                                                  "--", "ROWS=40", "OUT=\(sqlOut)"])
+            #expect(viaSQL.status == 0 && viaSQL.stdout.contains("FINISHED"), "\(viaSQL.stdout) \(viaSQL.stderr)")
+            let tripled = RealFlink.SubmitEndToEndTests.committedLines(sqlOut).compactMap { Int($0) }.sorted()
+            #expect(tripled == (1...40).map { $0 * 3 }, "\(tripled.count) values")
+
+            // A statement Flink rejects: Flink's message, a non-zero exit, and the session goes on.
+            try """
+            CREATE TABLE src (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5');
+            CREATE TABLE dst (n BIGINT) WITH ('connector' = 'blackhole');
+            INSERT INTO dst SELECT nope FROM src;
+            """.write(toFile: dir + "/bad.sql", atomically: true, encoding: .utf8)
+            let bad = try run(flinkctlBinary, ["run", "--rm", cluster.url, "--session", "sess", "--sql", dir + "/bad.sql"])
+            #expect(bad.status != 0 && bad.stderr.contains("rejected by Flink") && bad.stderr.contains("nope"), "\(bad.stdout) \(bad.stderr)")
+            #expect(!bad.stderr.contains("\tat "), "no stack: \(bad.stderr)")
+            let both = try run(flinkctlBinary, ["run", "--rm", cluster.url, "--session", "sess", "--sql", dir + "/bad.sql", "--jar", jar])
+            #expect(both.status == 2 && both.stderr.contains("one of --jar FILE and --sql FILE"))
+
             // The session outlives its jobs.
             let status = try run(flinkctlBinary, ["status", "sess", "--rm", cluster.url, "--output", "json"])
             #expect(status.stdout.contains("\"serviceState\" : \"STABLE\""), "\(status.stdout)")

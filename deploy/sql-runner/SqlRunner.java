@@ -8,6 +8,11 @@
  *   ... StandaloneApplicationClusterEntryPoint --configDir CONF \
  *       --job-classname org.flinkctl.sql.SqlRunner SCRIPT.sql [NAME=VALUE]...
  *
+ * or in a session cluster's JobManager, through Flink's REST API (POST
+ * /jars/{id}/run with programArgs "--session SCRIPT.sql ..."): the job is
+ * submitted and not waited for, and a failure is thrown rather than ending the
+ * JVM, so that it becomes the REST answer and the session goes on.
+ *
  * The script is split into statements at semicolons that are outside quotes
  * ('...', "...", `...`; a doubled quote stands for itself) and comments (-- to
  * end of line, slash-star to star-slash), and comments are taken out.
@@ -101,10 +106,21 @@ public final class SqlRunner {
             }
             return;
         }
+        if (args.length >= 2 && args[0].equals("--session")) {
+            // Inside a session cluster's JobManager (POST /jars/{id}/run): the
+            // job is submitted and left running, and an error is thrown so that
+            // Flink answers the request with it; the JobManager must not exit.
+            session = true;
+            int status = run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            if (status != 0) {
+                throw new IllegalArgumentException(lastError);
+            }
+            return;
+        }
         if (args.length < 1 || args[0].startsWith("-")) {
             fail(
                     EXIT_INPUT_ERROR,
-                    "usage: SqlRunner SCRIPT.sql [NAME=VALUE]...  |  SqlRunner --split SCRIPT.sql");
+                    "usage: SqlRunner SCRIPT.sql [NAME=VALUE]...  |  SqlRunner --session SCRIPT.sql [NAME=VALUE]...  |  SqlRunner --split SCRIPT.sql");
         }
         int status = run(args);
         if (status != 0) {
@@ -225,6 +241,9 @@ public final class SqlRunner {
             String jobId =
                     result.getJobClient().map(JobClient::getJobID).map(Object::toString).orElse("?");
             System.out.println(TAG + "job " + jobId + " submitted with " + insertCount + " INSERT(s)");
+            if (session) {
+                return 0;
+            }
             result.await();
             System.out.println(TAG + "job " + jobId + " finished");
             return 0;
@@ -485,8 +504,15 @@ public final class SqlRunner {
         return out.toString();
     }
 
+    /** Set by --session: submit and return, never exit the JVM. */
+    private static boolean session = false;
+
+    /** The last error reported, for the exception --session throws. */
+    private static String lastError = "";
+
     private static int report(int status, String message) {
         System.err.println(TAG + message);
+        lastError = message;
         return status;
     }
 
