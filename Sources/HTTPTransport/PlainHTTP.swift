@@ -16,13 +16,21 @@ import Glibc
 /// type for a body that names none, `Content-Length` for POST and PUT. Each
 /// request has its own connection (`Connection: close`). Answers are read by
 /// `Content-Length`, chunked transfer coding or to the end of the stream.
-/// `FLINKCTL_HTTP_CLIENT=curl` sends every request through libcurl instead.
+/// `FLINKCTL_HTTP_CLIENT=curl` sends every request through libcurl instead, and
+/// so does a proxy named in the environment.
 enum PlainHTTP {
     static let disabled = ProcessInfo.processInfo.environment["FLINKCTL_HTTP_CLIENT"] == "curl"
 
+    /// A proxy for plain HTTP in the environment (as libcurl reads it: `http_proxy`,
+    /// `all_proxy`, `ALL_PROXY`): libcurl then sends every request, and applies `no_proxy`.
+    static let proxied: Bool = {
+        let env = ProcessInfo.processInfo.environment
+        return ["http_proxy", "all_proxy", "ALL_PROXY"].contains { !(env[$0] ?? "").isEmpty }
+    }()
+
     /// Whether this transport takes the request; otherwise libcurl does.
     static func handles(_ request: HTTPRequest, _ options: TransportOptions) -> Bool {
-        options.plainSockets && options.clientCertificate == nil && Target(request.url) != nil
+        options.plainSockets && !proxied && options.clientCertificate == nil && Target(request.url) != nil
     }
 
     /// The parts of an `http://` URL this transport needs.

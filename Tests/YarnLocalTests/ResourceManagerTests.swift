@@ -178,4 +178,26 @@ struct ResourceManagerTests {
             #expect(none.stderr.contains("standby ResourceManager with no active one"), "\(none.stderr)")
         }
     }
+
+    @Test("with http_proxy set, requests go through the proxy (libcurl), as curl would send them")
+    func proxy() async throws {
+        try await withTestCluster { cluster in
+            // The proxy answers in the cluster's place with what the cluster says (fetched
+            // here with curl), the version marked so that the answer is known to be the proxy's.
+            let realInfo = try run("/usr/bin/curl", ["-s", cluster.url + "/ws/v1/cluster/info"]).stdout
+            let info = realInfo.replacingOccurrences(of: "\"resourceManagerVersion\":\"", with: "\"resourceManagerVersion\":\"via-proxy-")
+            let metrics = try run("/usr/bin/curl", ["-s", cluster.url + "/ws/v1/cluster/metrics"]).stdout
+            #expect(info.contains("via-proxy-"), "\(realInfo)")
+            func reply(_ body: String) -> String {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            }
+            let proxy = try CannedServer(replies: [reply(info), reply(metrics)])
+            let r = try run(flinkctlBinary, ["yarn", "cluster", "--rm", cluster.url, "--output", "json"],
+                            environment: ["http_proxy": "http://127.0.0.1:\(proxy.port)", "no_proxy": ""])
+            #expect(r.status == 0 && r.stdout.contains("via-proxy-"), "\(r.stdout) \(r.stderr)")
+            // Absolute-form request lines: the proxy, not the cluster, was asked.
+            #expect(proxy.requests.count == 2)
+            #expect(proxy.requests.first?.hasPrefix("GET \(cluster.url)/ws/v1/cluster/info") == true, "\(proxy.requests)")
+        }
+    }
 }
