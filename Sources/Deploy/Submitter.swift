@@ -197,6 +197,16 @@ public struct Submitter: Sendable {
         progress("Staged \(new.userJars.count + 2) files (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB) in \(staging)")
         let status = try createService(for: new, binary: binary)
         created = true
+        // The old deployment's staging directory (its checkpoints, job archive and
+        // staged files) serves nothing once the new one runs from the savepoint,
+        // unless the savepoint itself lies inside it. Without this, every
+        // redeploy (renew-certificates.sh from cron) left one behind.
+        let oldRoot = old.stagingDirectory + "/"
+        let savepointPath = savepoint.hasPrefix("file://") ? String(savepoint.dropFirst(7))
+            : savepoint.hasPrefix("file:") ? String(savepoint.dropFirst(5)) : savepoint
+        if !savepointPath.hasPrefix(oldRoot) {
+            try? fm.removeItem(atPath: old.stagingDirectory)
+        }
         return (new, status)
     }
 

@@ -185,10 +185,15 @@ struct StreamingRecoveryTests {
             let dir = cluster.directory, rows = 400
             let (_, out) = try await startStreaming(cluster, name: "moving", rows: rows, committed: 40)
             let app = try cluster.services.get("moving").id
+            let oldStaging = try #require(try cluster.services.get("moving").configuration?.env?["FLINKCTL_STAGING"])
             let r = try run(flinkctlBinary, ["redeploy", "moving", "--rm", cluster.url, "--savepoint", dir + "/sp"])
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
             #expect(r.stdout.contains("Savepoint: ") && r.stdout.contains("Redeployed moving"))
             #expect(try cluster.services.get("moving").id != app, "redeploy runs under a new application")
+            // The old staging directory is gone; the new one is in use.
+            let newStaging = try cluster.services.get("moving").configuration?.env?["FLINKCTL_STAGING"]
+            #expect(newStaging != nil && newStaging != oldStaging && FileManager.default.fileExists(atPath: newStaging!))
+            #expect(!FileManager.default.fileExists(atPath: oldStaging), "\(oldStaging) is still there")
             let done = await RealFlink.jobFinished("moving", on: cluster, timeout: 120)
             #expect(done)
             let check = Self.exactOnce(out, rows)
