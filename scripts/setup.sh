@@ -23,11 +23,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Python peers for the tests: pytest, yarn-api-client and requests-gssapi, in a private venv.
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, pytest, requests_gssapi" 2>/dev/null; then
-  echo "setup: creating .venv with pytest, yarn-api-client and requests-gssapi"
+# Python peers for the tests: pytest, yarn-api-client, requests-gssapi and
+# HdfsCLI (WebHDFS), in a private venv.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, pytest, requests_gssapi, hdfs" 2>/dev/null; then
+  echo "setup: creating .venv with pytest, yarn-api-client, requests-gssapi and hdfs"
   python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3 requests-gssapi==1.4.0
+  .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3 requests-gssapi==1.4.0 hdfs==2.7.3
 fi
 
 # Flink 2.3.0 from PyPI (its wheel carries the distribution's lib/, opt/ and

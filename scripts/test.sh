@@ -24,7 +24,7 @@ grep -E "^(✔|✘) Test run with" .build/swift-test.log || true
 echo "== SQL runner (statement splitting, Flink's messages, one job for several INSERTs)"
 deploy/sql-runner/test.sh "$(cat "$HOME/.flinkctl/flink-home")" || status=$?
 
-echo "== python peers (yarn-api-client, curl, requests-gssapi)"
+echo "== python peers (yarn-api-client, curl, requests-gssapi, HdfsCLI)"
 FLINKCTL_BIN="$PWD/.build/debug/flinkctl" .venv/bin/pytest -q tests/python || status=$?
 
 exit $status

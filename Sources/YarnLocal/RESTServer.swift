@@ -154,6 +154,9 @@ struct RESTRouter: Sendable {
             if parts.count >= 3, parts[1] == "containerlogs" {
                 return try await logsPage(container: parts[2])
             }
+        case "webhdfs":
+            guard parts.count >= 2, parts[1] == "v1" else { break }
+            return await webhdfsRoute(request, Array(parts.dropFirst(2)))
         case "isActive":
             return text("I am Active!")
         case "cluster":

@@ -1,0 +1,98 @@
+import Foundation
+import Hadoop
+import Testing
+import TestSupport
+
+@Suite("WebHDFS on the embedded cluster")
+struct WebHDFSTests {
+    @Test("MKDIRS with 700, two-step CREATE, OPEN, LISTSTATUS, overwrite rules, DELETE: as Hadoop answers, files under --dir")
+    func roundTrip() async throws {
+        try await withTestCluster { cluster in
+            let fs = try WebHDFSClient(baseURL: cluster.url, user: "alice")
+            let dir = "/user/alice/.flinkctl/staging/job-1"
+            #expect(try fs.mkdirs(dir, permission: "700"))
+            let d = try #require(try fs.status(dir))
+            #expect(d.isDirectory && d.permission == "700" && d.childrenNum == 0)
+            // Parents made on the way get the same permission with u+wx, as in HDFS.
+            #expect(try fs.status("/user/alice")?.permission == "700")
+            #expect(try fs.mkdirs("/public/a", permission: "444"))
+            #expect(try fs.status("/public")?.permission == "744" && fs.status("/public/a")?.permission == "444")
+
+            let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            try fs.create(dir + "/job.jar", data: bytes, permission: "600")
+            let f = try #require(try fs.status(dir + "/job.jar"))
+            #expect(f.type == "FILE" && f.length == 300_000 && f.permission == "600" && f.replication == 1)
+            #expect(try fs.open(dir + "/job.jar") == bytes)
+            try fs.create(dir + "/deployment.json", data: Array("{}".utf8))
+            #expect(try fs.list(dir).map(\.pathSuffix) == ["deployment.json", "job.jar"])
+            #expect(try fs.status(dir + "/deployment.json")?.permission == "644")
+
+            // What HDFS stores is on disk under the cluster's --dir, with the same modes.
+            let local = cluster.directory + "/hdfs" + dir
+            #expect(FileManager.default.contents(atPath: local + "/job.jar") == Data(bytes))
+            let mode = (try FileManager.default.attributesOfItem(atPath: local)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o700)
+
+            // An existing file is not replaced unless asked.
+            do {
+                try fs.create(dir + "/deployment.json", data: Array("[]".utf8))
+                Issue.record("CREATE over an existing file without overwrite succeeded")
+            } catch let e as HadoopError {
+                #expect(e.status == 403 && e.exception == "FileAlreadyExistsException", "\(e)")
+            }
+            try fs.create(dir + "/deployment.json", data: Array("[]".utf8), overwrite: true)
+            #expect(try fs.open(dir + "/deployment.json") == Array("[]".utf8))
+
+            // DELETE: a non-empty directory needs recursive; a missing path is false, not 404.
+            do {
+                try fs.delete(dir, recursive: false)
+                Issue.record("DELETE of a non-empty directory without recursive succeeded")
+            } catch let e as HadoopError {
+                #expect(e.status == 403, "\(e)")
+            }
+            #expect(try fs.delete(dir, recursive: true))
+            #expect(try fs.status(dir) == nil)
+            #expect(try fs.delete(dir, recursive: true) == false)
+            #expect(!FileManager.default.fileExists(atPath: local))
+        }
+    }
+
+    @Test("CREATE's first step redirects with no body taken; bad input gets Hadoop's statuses and RemoteException")
+    func protocolAndErrors() async throws {
+        try await withTestCluster { cluster in
+            let base = cluster.url + "/webhdfs/v1"
+            func curl(_ args: [String]) throws -> String { try run("/usr/bin/curl", ["-s", "-i"] + args).stdout }
+
+            // Step 1: 307 to the DataNode step, nothing written yet.
+            let step1 = try curl(["-X", "PUT", base + "/tmp/a.txt?op=CREATE&user.name=bob"])
+            #expect(step1.hasPrefix("HTTP/1.1 307"), "\(step1)")
+            let location = try #require(step1.split(separator: "\r\n").first { $0.lowercased().hasPrefix("location:") }
+                .map { $0.dropFirst("location:".count).trimmingCharacters(in: .whitespaces) })
+            #expect(location.contains("op=CREATE") && location.contains("user.name=bob") && location.contains("datanode=true"))
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/hdfs/tmp/a.txt"))
+            // Step 2: the bytes, 201 Created with the file's webhdfs:// location.
+            let step2 = try curl(["-X", "PUT", "--data-binary", "hello", location])
+            #expect(step2.hasPrefix("HTTP/1.1 201") && step2.lowercased().contains("location: webhdfs://"), "\(step2)")
+            #expect(try run("/usr/bin/curl", ["-s", "-L", base + "/tmp/a.txt?op=OPEN&user.name=bob"]).stdout == "hello")
+
+            func remote(_ args: [String]) throws -> (Int, String) {
+                let r = try run("/usr/bin/curl", ["-s", "-w", "\n%{http_code}"] + args).stdout
+                let lines = r.split(separator: "\n")
+                let status = Int(lines.last ?? "") ?? 0
+                let body = lines.dropLast().joined(separator: "\n")
+                let obj = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+                let exception = (obj?["RemoteException"] as? [String: Any])?["exception"] as? String ?? body
+                return (status, exception)
+            }
+            #expect(try remote([base + "/nope?op=GETFILESTATUS&user.name=bob"]) == (404, "FileNotFoundException"))
+            #expect(try remote([base + "/nope?op=OPEN&user.name=bob"]) == (404, "FileNotFoundException"))
+            #expect(try remote([base + "/tmp?op=MKDIRS&user.name=bob"]) == (400, "IllegalArgumentException"))  // MKDIRS is a PUT
+            #expect(try remote([base + "/tmp?op=FROBNICATE&user.name=bob"]).0 == 400)
+            #expect(try remote(["-X", "PUT", base + "/tmp/x?op=MKDIRS&permission=999&user.name=bob"]) == (400, "IllegalArgumentException"))
+            #expect(try remote(["-X", "PUT", base + "/tmp/x?op=MKDIRS"]).0 == 401)  // no user.name
+            #expect(try remote(["-X", "PUT", base + "/tmp/a.txt?op=MKDIRS&user.name=bob"]) == (403, "FileAlreadyExistsException"))
+            #expect(try remote(["--path-as-is", base + "/tmp/../../etc?op=LISTSTATUS&user.name=bob"]).0 == 400)
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/hdfs/tmp/x"))
+        }
+    }
+}
