@@ -170,8 +170,8 @@ extension LocalCluster {
             case "ARCHIVE": kind = .archive
             default: throw LocalClusterError(.badRequest, "Invalid local resource type \(resource.type) for \(name)")
             }
-            try Self.checkSource(resource.resource, what: "local resource \(name)")
-            files.append(LocalizedFile(source: resource.resource, destination: name, kind: kind))
+            let source = try localSource(resource.resource, what: "local resource \(name)")
+            files.append(LocalizedFile(source: source, destination: name, kind: kind))
         }
         var env = baseEnvironment(user: user)
         for (k, v) in spec.environment?.pairs ?? [] { env[k] = v }
@@ -193,12 +193,33 @@ extension LocalCluster {
         startAttempt(id)
     }
 
+    /// Where a resource comes from, as the container script fetches it: an
+    /// `hdfs://[host[:port]]/path` is read from this cluster's WebHDFS store
+    /// (`DIR/hdfs/path`); anything else is checked and kept as it is.
+    func localSource(_ source: String, what: String) throws -> String {
+        guard source.hasPrefix("hdfs://") else {
+            try Self.checkSource(source, what: what)
+            return source
+        }
+        let rest = source.dropFirst("hdfs://".count)
+        let path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? ""
+        let parts = path.split(separator: "/")
+        guard path.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !parts.contains(".") else {
+            throw LocalClusterError(.badRequest, "\(what): '\(source)' names no file in HDFS")
+        }
+        let local = ((configuration.directory as NSString).appendingPathComponent("hdfs") as NSString).appendingPathComponent(String(path.dropFirst()))
+        guard FileManager.default.isReadableFile(atPath: local) else {
+            throw LocalClusterError(.badRequest, "\(what): \(source) does not exist in the cluster's HDFS (WebHDFS at /webhdfs/v1)")
+        }
+        return local
+    }
+
     /// A source must be a readable local file, a file:// URL or an http(s) URL.
     static func checkSource(_ source: String, what: String) throws {
         if source.hasPrefix("http://") || source.hasPrefix("https://") { return }
         let path = source.hasPrefix("file://") ? String(source.dropFirst("file://".count)) : source
         guard path.hasPrefix("/") else {
-            throw LocalClusterError(.badRequest, "\(what): '\(source)' is not an absolute path, file:// or http(s):// URL (the embedded cluster has no HDFS)")
+            throw LocalClusterError(.badRequest, "\(what): '\(source)' is not an absolute path, file://, hdfs:// or http(s):// URL")
         }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw LocalClusterError(.badRequest, "\(what): \(path) does not exist or cannot be read")

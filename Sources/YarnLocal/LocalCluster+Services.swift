@@ -37,13 +37,13 @@ extension LocalCluster {
             guard let src = f.srcFile, !src.isEmpty else {
                 throw LocalClusterError(.badRequest, "\(context): a \(type) config file needs src_file")
             }
-            try Self.checkSource(src, what: "\(context) src_file")
+            let source = try localSource(src, what: "\(context) src_file")
             let name = (f.destFile?.isEmpty == false ? f.destFile! : (src as NSString).lastPathComponent)
             let relative = name.hasPrefix("/") ? (name as NSString).lastPathComponent : name
             guard !relative.split(separator: "/").contains("..") else {
                 throw LocalClusterError(.badRequest, "\(context): dest_file '\(name)' leaves the container directory")
             }
-            out.append(LocalizedFile(source: src, destination: "resources/" + relative,
+            out.append(LocalizedFile(source: source, destination: "resources/" + relative,
                                      kind: type == "ARCHIVE" ? .archive : .file))
         }
         return out
@@ -56,8 +56,7 @@ extension LocalCluster {
             guard let uri = artifact.uri ?? artifact.id, !uri.isEmpty else {
                 throw LocalClusterError(.badRequest, "\(context): a TARBALL artifact needs an id (its location)")
             }
-            try Self.checkSource(uri, what: "\(context) artifact")
-            return [LocalizedFile(source: uri, destination: "lib", kind: .archive)]
+            return [LocalizedFile(source: try localSource(uri, what: "\(context) artifact"), destination: "lib", kind: .archive)]
         case "DOCKER":
             throw LocalClusterError(.badRequest, "\(context): DOCKER artifacts are not supported by the embedded cluster (use TARBALL or none)")
         default:

@@ -95,4 +95,44 @@ struct WebHDFSTests {
             #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/hdfs/tmp/x"))
         }
     }
+
+    @Test("a service's hdfs:// files and artifact are localized from the cluster's HDFS; a missing one is refused")
+    func hdfsLocalization() async throws {
+        try await withTestCluster { cluster in
+            let fs = try WebHDFSClient(baseURL: cluster.url, user: "dave")
+            try fs.create("/apps/probe/note.txt", data: Array("from-hdfs".utf8))
+            let pkg = cluster.directory + "/pkg"
+            try FileManager.default.createDirectory(atPath: pkg + "/bin", withIntermediateDirectories: true)
+            try "echo tarball-from-hdfs".write(toFile: pkg + "/bin/hello.sh", atomically: true, encoding: .utf8)
+            try run("/bin/tar", ["-cf", cluster.directory + "/pkg.tar", "-C", pkg, "."])
+            try fs.create("/apps/probe/pkg.tar", data: Array(try Data(contentsOf: URL(fileURLWithPath: cluster.directory + "/pkg.tar"))))
+
+            let comp = Component(
+                name: "probe", launchCommand: "echo note=$(cat resources/note.txt); bash lib/bin/hello.sh; sleep 600",
+                resource: ServiceResource(cpus: 1, memory: "64"), numberOfContainers: 1, restartPolicy: .ALWAYS,
+                artifact: Artifact(id: "hdfs:///apps/probe/pkg.tar", type: "TARBALL"),
+                configuration: ServiceConfiguration(files: [
+                    ConfigFile(type: "STATIC", destFile: "note.txt", srcFile: "hdfs://namenode:8020/apps/probe/note.txt"),
+                ]))
+            try cluster.services.create(Service(name: "probe", version: "1", components: [comp]))
+            #expect(await eventually { try cluster.services.get("probe").state == .STABLE })
+            let cid = try #require(try cluster.services.get("probe").components?.first?.containers?.first?.id)
+            let logs = NodeLogsClient(endpoint: try cluster.endpoint())
+            var out = ""
+            #expect(await eventually {
+                out = String(decoding: try logs.read(container: cid, file: "stdout"), as: UTF8.self)
+                return out.contains("tarball-from-hdfs")
+            })
+            #expect(out.contains("note=from-hdfs"), "\(out)")
+
+            var missing = comp
+            missing.configuration = ServiceConfiguration(files: [ConfigFile(type: "STATIC", destFile: "x", srcFile: "hdfs:///apps/none.txt")])
+            do {
+                try cluster.services.create(Service(name: "missing", version: "1", components: [missing]))
+                Issue.record("a service with a missing hdfs:// file was accepted")
+            } catch let e as HadoopError {
+                #expect(e.status == 400 && e.message.contains("does not exist in the cluster's HDFS"), "\(e)")
+            }
+        }
+    }
 }
