@@ -97,8 +97,8 @@ public final class HTTPClient: @unchecked Sendable {
         let deadline = PlainHTTP.now() + options.timeout
         var current = request
         for _ in 0...5 {
-            guard PlainHTTP.handles(current, options) else { return try curl().perform(current, options: options) }
-            let response = try PlainHTTP.exchange(current, options: options, deadline: deadline)
+            guard let target = PlainHTTP.target(current, options) else { return try curl().perform(current, options: options) }
+            let response = try PlainHTTP.exchange(current, to: target, options: options, deadline: deadline)
             // A challenge for SPNEGO: the server did nothing with the request;
             // libcurl sends it again and answers the challenge from the ticket cache.
             if response.status == 401, options.negotiate,

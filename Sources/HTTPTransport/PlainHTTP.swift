@@ -28,9 +28,10 @@ enum PlainHTTP {
         return ["http_proxy", "all_proxy", "ALL_PROXY"].contains { !(env[$0] ?? "").isEmpty }
     }()
 
-    /// Whether this transport takes the request; otherwise libcurl does.
-    static func handles(_ request: HTTPRequest, _ options: TransportOptions) -> Bool {
-        options.plainSockets && !proxied && options.clientCertificate == nil && Target(request.url) != nil
+    /// Where this transport sends the request, or nil when libcurl takes it.
+    static func target(_ request: HTTPRequest, _ options: TransportOptions) -> Target? {
+        guard options.plainSockets && !proxied && options.clientCertificate == nil else { return nil }
+        return Target(request.url)
     }
 
     /// The parts of an `http://` URL this transport needs.
@@ -79,10 +80,7 @@ enum PlainHTTP {
     }
 
     /// One request and its answer, on a connection of its own.
-    static func exchange(_ request: HTTPRequest, options: TransportOptions, deadline: Double) throws -> HTTPResponse {
-        guard let target = Target(request.url) else {
-            throw TransportError(code: .setup, message: "\(request.method) \(request.url) failed", curlMessage: "not a plain http:// URL")
-        }
+    static func exchange(_ request: HTTPRequest, to target: Target, options: TransportOptions, deadline: Double) throws -> HTTPResponse {
         func failure(_ code: TransportError.Code, _ words: String) -> TransportError {
             TransportError(code: code, message: "\(request.method) \(request.url) failed", curlMessage: words)
         }

@@ -63,7 +63,6 @@ extension RESTRouter {
         let method = request.method
         let onDataNode = query(request, "datanode") == "true"
         let fm = FileManager.default
-        try fm.createDirectory(atPath: hdfsRoot, withIntermediateDirectories: true)
 
         switch (method, op) {
         case (.get, "GETFILESTATUS"):
@@ -71,8 +70,11 @@ extension RESTRouter {
             return json(HDFSFileStatusEnvelope(fileStatus: status))
 
         case (.get, "LISTSTATUS"):
-            guard let status = fileStatus(local, suffix: "") else { throw WebHDFSError.notFound(path) }
-            if !status.isDirectory { return json(HDFSFileStatusesEnvelope([fileStatus(local, suffix: (path as NSString).lastPathComponent)!])) }
+            guard var status = fileStatus(local, suffix: "") else { throw WebHDFSError.notFound(path) }
+            if !status.isDirectory {
+                status.pathSuffix = (path as NSString).lastPathComponent
+                return json(HDFSFileStatusesEnvelope([status]))
+            }
             let names = ((try? fm.contentsOfDirectory(atPath: local)) ?? []).filter { !$0.hasPrefix(".webhdfs-") }.sorted()
             return json(HDFSFileStatusesEnvelope(names.compactMap { fileStatus((local as NSString).appendingPathComponent($0), suffix: $0) }))
 
@@ -165,6 +167,8 @@ extension RESTRouter {
     }
 
     private func makeDirectories(_ local: String, mode: Int) throws {
+        // The store itself is made on the first write; reads of an empty store find nothing.
+        try FileManager.default.createDirectory(atPath: hdfsRoot, withIntermediateDirectories: true)
         var missing: [String] = []
         var p = local
         while !FileManager.default.fileExists(atPath: p) && p.count > hdfsRoot.count {
