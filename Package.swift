@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
         .target(name: "Kerberos", dependencies: ["CKrb5"]),
         .target(name: "Flink", dependencies: ["HTTPTransport"]),
-        .target(name: "Deploy", dependencies: ["Flink", "Hadoop"]),
+        .target(name: "Deploy", dependencies: ["Flink", "Hadoop", "HTTPTransport"]),
         .target(name: "AppMaster", dependencies: ["Deploy", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
         .target(
             name: "YarnLocal",

@@ -16,7 +16,12 @@ public struct AppMaster {
 
     public init(staging: String) { self.staging = staging }
 
-    var archiveDirectory: String { (staging as NSString).appendingPathComponent("archive") }
+    /// Where the JobManager archives finished jobs: the staging directory when
+    /// it is local, else the container's own directory (read by this process).
+    func archiveDirectory(_ deployment: Deployment, workDir: String) -> String {
+        if case .local(let dir) = deployment.staging { return (dir as NSString).appendingPathComponent("archive") }
+        return (workDir as NSString).appendingPathComponent("archive")
+    }
 
     func log(_ message: String) {
         let line = "\(Self.utcTimestamp()) appmaster: \(message)\n"
@@ -38,8 +43,11 @@ public struct AppMaster {
     }
 
     public func run() throws -> Int32 {
-        let deployment = try Deployment.load(stagingDirectory: staging)
         let workDir = environment["PWD"] ?? FileManager.default.currentDirectoryPath
+        let deployment = try Deployment.load(stagingDirectory: staging, workDir: workDir)
+        let session = try login(deployment)
+        let area = try stagingArea(deployment, session: session)
+        let archiveDirectory = archiveDirectory(deployment, workDir: workDir)
         let logDir = environment["LOG_DIRS"]?.split(separator: ",").first.map(String.init) ?? workDir
         let host = environment["NM_HOST"] ?? "127.0.0.1"
         let confDir = (workDir as NSString).appendingPathComponent("conf")
@@ -69,10 +77,9 @@ public struct AppMaster {
         JVMSignalForwarder.install(pid: pid)
 
         let address = JobManagerAddress(host: host, rpcPort: rpcPort, restPort: restPort, containerId: environment["CONTAINER_ID"])
-        try writeAtomically(try JSONEncoder().encode(address),
-                            to: (staging as NSString).appendingPathComponent(Deployment.jobManagerFile))
+        try area.write(Deployment.jobManagerFile, try JSONEncoder().encode(address))
 
-        let services = ServicesClient(endpoint: try resourceManagerEndpoint(deployment))
+        let services = ServicesClient(endpoint: try resourceManagerEndpoint(deployment, session: session))
         if deployment.taskManagers > 0 {
             do {
                 try services.flex(deployment.name, component: "taskmanager", to: Int64(deployment.taskManagers))
@@ -81,32 +88,40 @@ public struct AppMaster {
                 log("cannot flex the taskmanager component: \(error)")
             }
         }
-        return try watch(pid: pid, deployment: deployment, address: address, services: services, stderrPath: stderrPath)
+        return try watch(pid: pid, deployment: deployment, address: address, services: services, area: area,
+                         archiveDirectory: archiveDirectory, stderrPath: stderrPath)
     }
 
-    /// The ResourceManager, reached as the deployment's user: with SPNEGO from
-    /// the shipped keytab (kept fresh for as long as the job runs) on a
-    /// Kerberized cluster, with `?user.name=` otherwise.
-    func resourceManagerEndpoint(_ deployment: Deployment) throws -> RESTEndpoint {
-        guard let k = deployment.kerberos else {
-            return try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: deployment.user))
-        }
+    /// Logs in from the shipped keytab, if the deployment has one; the session
+    /// is kept fresh for as long as the job runs.
+    func login(_ deployment: Deployment) throws -> KeytabSession? {
+        guard let k = deployment.kerberos else { return nil }
         let session = try KeytabSession(keytab: k.keytab, principal: k.principal)
         session.activate()
         try session.ensureFresh()
+        log("logged in as \(k.principal) from the shipped keytab")
+        return session
+    }
+
+    /// The ResourceManager, reached as the deployment's user: with SPNEGO from
+    /// the keytab session on a Kerberized cluster, with `?user.name=` otherwise.
+    func resourceManagerEndpoint(_ deployment: Deployment, session: KeytabSession?) throws -> RESTEndpoint {
+        guard let session else {
+            return try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: deployment.user))
+        }
         var options = TransportOptions()
         options.negotiate = true
-        log("logged in as \(k.principal) from the shipped keytab")
         return try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: nil), options: options,
                                 login: SPNEGOLogin(ensureTicket: { try session.ensureFresh() }, renew: { try session.renew() }))
     }
 
     /// Follows the JVM and, in application mode, the job, until both are done.
     func watch(pid: pid_t, deployment: Deployment, address: JobManagerAddress, services: ServicesClient,
-               stderrPath: String) throws -> Int32 {
+               area: StagingArea, archiveDirectory: String, stderrPath: String) throws -> Int32 {
         let rest = try FlinkRESTClient(baseURL: address.restURL, options: .timeouts(connect: 1, total: 5))
         var lastJob: FlinkRESTClient.JobOverview? = nil
         var lastState = ""
+        var recorded = false
         while true {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
@@ -118,7 +133,7 @@ public struct AppMaster {
                     if result.state != "FINISHED" && result.failure == nil {
                         result.failure = Self.lastError(stderrPath) ?? "the JobManager exited with code \(code)"
                     }
-                    finish(result, deployment: deployment, services: services)
+                    finish(result, recorded: recorded, deployment: deployment, services: services, area: area)
                     return 0
                 }
                 return code
@@ -129,11 +144,10 @@ public struct AppMaster {
                     lastState = job.state
                 }
                 lastJob = job
-                if job.isTerminal, case .application = deployment.mode, JobResult.read(stagingDirectory: staging) == nil {
+                if job.isTerminal, case .application = deployment.mode, !recorded {
                     var failure: String? = nil
                     if job.state != "FINISHED" { failure = (try? rest.rootException(job.jid)) ?? nil }
-                    try? writeAtomically(try JSONEncoder().encode(JobResult(jobId: job.jid, state: job.state, failure: failure)),
-                                         to: (staging as NSString).appendingPathComponent(Deployment.resultFile))
+                    recorded = record(JobResult(jobId: job.jid, state: job.state, failure: failure), in: area)
                 }
             }
             usleep(500_000)
@@ -141,13 +155,29 @@ public struct AppMaster {
     }
 
     /// Records the result (unless the job already did) and stops the service.
-    func finish(_ result: JobResult, deployment: Deployment, services: ServicesClient) {
-        let path = (staging as NSString).appendingPathComponent(Deployment.resultFile)
-        if JobResult.read(stagingDirectory: staging) == nil {
-            try? writeAtomically((try? JSONEncoder().encode(result)) ?? Data(), to: path)
-        }
-        log("the application ended: \(JobResult.read(stagingDirectory: staging)?.state ?? result.state); stopping the service")
+    func finish(_ result: JobResult, recorded: Bool, deployment: Deployment, services: ServicesClient, area: StagingArea) {
+        if !recorded { _ = record(result, in: area) }
+        log("the application ended: \(JobResult.read(from: area)?.state ?? result.state); stopping the service")
         _ = try? services.stop(deployment.name)
+    }
+
+    /// Writes the job's result where the client reads it; false if it could not.
+    func record(_ result: JobResult, in area: StagingArea) -> Bool {
+        do {
+            try area.write(Deployment.resultFile, try JSONEncoder().encode(result))
+            return true
+        } catch {
+            log("cannot record the job's result: \(error)")
+            return false
+        }
+    }
+
+    /// The staging area, reached as the deployment's user (SPNEGO from the
+    /// keytab session when there is one).
+    func stagingArea(_ deployment: Deployment, session: KeytabSession?) throws -> StagingArea {
+        var fresh: (@Sendable () throws -> Void)? = nil
+        if let session { fresh = { try session.ensureFresh() } }
+        return try StagingArea(deployment.staging, user: session == nil ? deployment.user : nil, beforeRequest: fresh)
     }
 
     /// The last meaningful lines the JVM wrote to stderr (Flink's own message

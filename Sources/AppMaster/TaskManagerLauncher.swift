@@ -1,6 +1,7 @@
 import Deploy
 import Flink
 import Foundation
+import Kerberos
 import ProcessSpawn
 
 /// The process in a `taskmanager` container: it waits for the JobManager's
@@ -15,18 +16,30 @@ public struct TaskManagerLauncher {
 
     public func run() throws -> Never {
         let env = ProcessInfo.processInfo.environment
-        let deployment = try Deployment.load(stagingDirectory: staging)
         let workDir = env["PWD"] ?? FileManager.default.currentDirectoryPath
+        let deployment = try Deployment.load(stagingDirectory: staging, workDir: workDir)
         let logDir = env["LOG_DIRS"]?.split(separator: ",").first.map(String.init) ?? workDir
         let host = env["NM_HOST"] ?? "127.0.0.1"
+        // With HDFS staging the address is read over WebHDFS, as the
+        // deployment's user: with SPNEGO from the shipped keytab if it has one.
+        var user = deployment.user
+        var fresh: (@Sendable () throws -> Void)? = nil
+        if deployment.staging.isRemote, let k = deployment.kerberos {
+            let session = try KeytabSession(keytab: k.keytab, principal: k.principal)
+            session.activate()
+            try session.ensureFresh()
+            user = nil
+            fresh = { try session.ensureFresh() }
+        }
+        let area = try StagingArea(deployment.staging, user: user, beforeRequest: fresh)
         let deadline = Date().addingTimeInterval(waitTimeout)
-        var address = JobManagerAddress.read(stagingDirectory: staging)
+        var address = JobManagerAddress.read(from: area)
         while address == nil {
             guard Date() < deadline else {
                 throw FlinkError(.job, "no JobManager address in \(staging) after \(Int(waitTimeout)) s")
             }
-            usleep(100_000)
-            address = JobManagerAddress.read(stagingDirectory: staging)
+            usleep(deployment.staging.isRemote ? 250_000 : 100_000)
+            address = JobManagerAddress.read(from: area)
         }
         let confDir = (workDir as NSString).appendingPathComponent("conf")
         let tmpDir = (workDir as NSString).appendingPathComponent("tmp")

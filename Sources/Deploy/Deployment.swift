@@ -56,10 +56,45 @@ public struct Deployment: Codable, Sendable {
         distribution.version.major >= 2 ? "execution.state-recovery.path" : "execution.savepoint.path"
     }
 
-    public static func load(stagingDirectory: String) throws -> Deployment {
-        let path = (stagingDirectory as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FlinkError(.configuration, "\(path) is missing: not a flinkctl staging directory")
+    /// Where a YARN container finds the files a service localizes for it
+    /// (`configuration.files` of type STATIC), relative to its working directory.
+    public static let localizedDirectory = "resources"
+
+    /// Where the staged files live: a shared local directory, or HDFS.
+    public var staging: StagingLocation {
+        (try? StagingLocation(parsing: stagingDirectory)) ?? .local(stagingDirectory)
+    }
+
+    /// The deployment a container runs. With local staging it is read from the
+    /// shared directory; with HDFS staging from the copy YARN localized into
+    /// the container (`workDir/resources`), and the staged files it names,
+    /// relative to that directory, are made absolute.
+    public static func load(stagingDirectory: String, workDir: String) throws -> Deployment {
+        let location = try StagingLocation(parsing: stagingDirectory)
+        guard location.isRemote else { return try load(from: try StagingArea(location, user: nil)) }
+        let local = (workDir as NSString).appendingPathComponent(localizedDirectory)
+        var deployment = try load(from: try StagingArea(.local(local), user: nil))
+        func resolved(_ path: String) -> String {
+            path.hasPrefix(localizedDirectory + "/") ? (workDir as NSString).appendingPathComponent(path) : path
+        }
+        deployment.userJars = deployment.userJars.map(resolved)
+        if let k = deployment.kerberos {
+            deployment.kerberos = KerberosLogin(keytab: resolved(k.keytab), principal: k.principal)
+            deployment.configuration["security.kerberos.login.keytab"] = resolved(k.keytab)
+        }
+        return deployment
+    }
+
+    /// Whether `path` names a file staged with this deployment (as the
+    /// containers see it).
+    public func isStaged(_ path: String) -> Bool {
+        staging.isRemote ? path.hasPrefix(Self.localizedDirectory + "/") : path.hasPrefix(stagingDirectory + "/")
+    }
+
+    /// The deployment record in a staging area.
+    public static func load(from area: StagingArea) throws -> Deployment {
+        guard let data = area.read(fileName) else {
+            throw FlinkError(.configuration, "\(area.location.appending(fileName)) is missing: not a flinkctl staging directory")
         }
         return try JSONDecoder().decode(Deployment.self, from: data)
     }
@@ -80,10 +115,8 @@ public struct JobManagerAddress: Codable, Sendable, Equatable {
         self.containerId = containerId
     }
 
-    public static func read(stagingDirectory: String) -> JobManagerAddress? {
-        let path = (stagingDirectory as NSString).appendingPathComponent(Deployment.jobManagerFile)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(JobManagerAddress.self, from: data)
+    public static func read(from area: StagingArea) -> JobManagerAddress? {
+        area.read(Deployment.jobManagerFile).flatMap { try? JSONDecoder().decode(JobManagerAddress.self, from: $0) }
     }
 }
 
@@ -99,16 +132,14 @@ public struct JobResult: Codable, Sendable, Equatable {
         self.failure = failure
     }
 
-    public static func read(stagingDirectory: String) -> JobResult? {
-        let path = (stagingDirectory as NSString).appendingPathComponent(Deployment.resultFile)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(JobResult.self, from: data)
+    public static func read(from area: StagingArea) -> JobResult? {
+        area.read(Deployment.resultFile).flatMap { try? JSONDecoder().decode(JobResult.self, from: $0) }
     }
 }
 
-/// Copies a keytab into `directory` as a private file (0400), refusing one
-/// that others can read. The bytes never pass through a log or an argument.
-public func stageKeytab(_ source: String, into directory: String) throws -> String {
+/// A keytab's bytes, refusing one that others can read. The bytes never
+/// pass through a log or an argument.
+func readPrivateKeytab(_ source: String) throws -> Data {
     var st = stat()
     guard stat(source, &st) == 0 else {
         throw FlinkError(.configuration, "cannot read keytab \(source): \(String(cString: strerror(errno)))")
@@ -119,13 +150,7 @@ public func stageKeytab(_ source: String, into directory: String) throws -> Stri
     guard let bytes = FileManager.default.contents(atPath: source) else {
         throw FlinkError(.configuration, "cannot read keytab \(source)")
     }
-    let dest = (directory as NSString).appendingPathComponent("flink.keytab")
-    let fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o400)
-    guard fd >= 0 else { throw FlinkError(.configuration, "cannot stage the keytab: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    guard written == bytes.count else { throw FlinkError(.configuration, "cannot write \(dest)") }
-    return dest
+    return bytes
 }
 
 /// Writes a file through a temporary name and a rename, so that readers in

@@ -1,6 +1,7 @@
 import Flink
 import Foundation
 import Hadoop
+import HTTPTransport
 
 /// What the user asked `flinkctl submit` for.
 public struct SubmitRequest: Sendable {
@@ -58,6 +59,8 @@ public struct Submitter: Sendable {
     public let resourceManagerURLs: [String]
     public let user: String?
     public let progress: @Sendable (String) -> Void
+    /// How WebHDFS is reached when staging goes to HDFS (TLS, timeouts).
+    public var transport = TransportOptions()
 
     public init(services: ServicesClient, resourceManagerURLs: [String], user: String?,
                 progress: @escaping @Sendable (String) -> Void) {
@@ -86,64 +89,91 @@ public struct Submitter: Sendable {
         if let existing = try? services.get(request.name) {
             switch existing.state {
             case .STOPPED?, .FAILED?, .SUCCEEDED?:
-                try services.destroy(request.name)
+                try destroy(existing, keepingSavepoint: request.fromSavepoint)
                 progress("Replaced the stopped service \(request.name)")
             default:
                 throw FlinkError(.job, "a service named \(request.name) is already running (\(existing.state?.rawValue ?? "?")): cancel it first or pick another --name")
             }
         }
         let stamp = Int64(Date().timeIntervalSince1970 * 1000)
-        let staging = (request.stagingRoot as NSString).appendingPathComponent("\(request.name)-\(stamp)")
-        let fm = FileManager.default
-        do {
-            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw FlinkError(.configuration, "cannot create the staging directory \(staging): \(error.localizedDescription)")
-        }
+        let location = try StagingLocation(parsing: request.stagingRoot).appending("\(request.name)-\(stamp)")
+        var stager = try Stager(location, user: user, transport: transport, progress: progress)
         var created = false
-        defer { if !created { try? fm.removeItem(atPath: staging) } }
+        defer { if !created { try? stager.area.removeAll() } }
 
-        var bytes: Int64 = 0
         let container = containerExecutable()
-        let binary = try stage(container.path, into: staging, name: container.name, bytes: &bytes)
+        let binary = try stager.put(container.path, as: container.name, permission: 0o700)
         var jars: [String] = []
         var finalMode = mode
         switch request.job {
         case .sql(_, let arguments):
-            guard let runner = request.sqlRunnerJar, fm.fileExists(atPath: runner) else {
+            guard let runner = request.sqlRunnerJar, FileManager.default.fileExists(atPath: runner) else {
                 throw FlinkError(.configuration, "the SQL runner jar is missing (\(request.sqlRunnerJar ?? "not built")): run scripts/setup.sh to build it")
             }
-            jars.append(try stage(runner, into: staging, name: "flinkctl-sql-runner.jar", bytes: &bytes))
-            let sql = try stage(jobFile!, into: staging, name: "job.sql", bytes: &bytes)
+            jars.append(try stager.put(runner, as: "flinkctl-sql-runner.jar"))
+            let sql = try stager.put(jobFile!, as: "job.sql")
             finalMode = .application(jobClass: sqlRunnerClass, arguments: [sql] + arguments)
         case .jar(let file, _, _):
-            jars.append(try stage(file, into: staging, name: (file as NSString).lastPathComponent, bytes: &bytes))
+            jars.append(try stager.put(file, as: (file as NSString).lastPathComponent))
         case .session:
             break
         }
         var kerberos: Deployment.KerberosLogin? = nil
         if let keytab = request.keytab, let principal = request.principal {
-            let staged = try stageKeytab(keytab, into: staging)
+            let staged = try stager.putKeytab(keytab)
             kerberos = Deployment.KerberosLogin(keytab: staged, principal: principal)
             config["security.kerberos.login.keytab"] = staged
             config["security.kerberos.login.principal"] = principal
             config["security.kerberos.login.use-ticket-cache"] = "false"
         }
-        config["execution.checkpointing.dir"] = config["execution.checkpointing.dir"] ?? "file://" + staging + "/checkpoints"
-        if distribution.version.major < 2 {
-            config["state.checkpoints.dir"] = config["state.checkpoints.dir"] ?? config["execution.checkpointing.dir"]
+        // Checkpoints go beside the staged files when those are on a local file
+        // system the containers share. Flink reaches no HDFS without Hadoop's
+        // jars, so with HDFS staging a job without a checkpoint directory of its
+        // own keeps its checkpoints in the JobManager (Flink's default).
+        if case .local(let dir) = location {
+            config["execution.checkpointing.dir"] = config["execution.checkpointing.dir"] ?? "file://" + dir + "/checkpoints"
+        }
+        if distribution.version.major < 2, let dir = config["execution.checkpointing.dir"] {
+            config["state.checkpoints.dir"] = config["state.checkpoints.dir"] ?? dir
         }
 
         var deployment = Deployment(name: request.name, distribution: distribution, mode: finalMode, userJars: jars,
                                     configuration: config, taskManagers: request.taskManagers,
-                                    stagingDirectory: staging, resourceManagerURLs: resourceManagerURLs, user: user,
+                                    stagingDirectory: location.description, resourceManagerURLs: resourceManagerURLs, user: user,
                                     queue: request.queue)
         deployment.kerberos = kerberos
-        bytes += try writeRecord(deployment)
-        progress("Staged \(jars.count + 2) files (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB) in \(staging)")
-        let status = try createService(for: deployment, binary: binary)
+        try stager.putRecord(deployment)
+        progress(stager.summary)
+        let status = try createService(for: deployment, binary: binary, files: stager.localized)
         created = true
         return (deployment, status)
+    }
+
+    /// Destroys a deployment's service and removes its staging directory
+    /// (local or in HDFS), unless `savepoint` lies inside it. A service that
+    /// still runs is refused unless `force`: its job would be lost.
+    public func destroy(_ service: Service, force: Bool = false, keepingSavepoint savepoint: String? = nil) throws {
+        let name = service.name ?? ""
+        switch service.state {
+        case .STOPPED?, .FAILED?, .SUCCEEDED?: break
+        default:
+            guard force else {
+                throw FlinkError(.job, "\(name) is \(service.state?.rawValue ?? "running"): cancel it first (or destroy it with --force)")
+            }
+        }
+        let staging = service.configuration?.env?["FLINKCTL_STAGING"].flatMap { try? StagingLocation(parsing: $0) }
+        try services.destroy(name)
+        guard let staging else { return }
+        if let savepoint, Self.savepoint(savepoint, isInside: staging) {
+            progress("Kept \(staging): the savepoint to start from is inside it")
+            return
+        }
+        do {
+            try StagingArea(staging, user: user, options: transport).removeAll()
+            progress("Removed \(staging)")
+        } catch let e as FlinkError {
+            progress("The service is destroyed but its staging directory is not removed: \(e.message)")
+        }
     }
 
     /// Stops nothing itself: given a deployment whose job was stopped with a
@@ -153,36 +183,32 @@ public struct Submitter: Sendable {
     /// losing state.
     public func redeploy(_ old: Deployment, fromSavepoint savepoint: String, overrides: [String]) throws -> (Deployment, ServiceStatus) {
         let stamp = Int64(Date().timeIntervalSince1970 * 1000)
-        let staging = (((old.stagingDirectory as NSString).deletingLastPathComponent) as NSString)
-            .appendingPathComponent("\(old.name)-\(stamp)")
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let location = old.staging.parent.appending("\(old.name)-\(stamp)")
+        let oldArea = try StagingArea(old.staging, user: user, options: transport)
+        var stager = try Stager(location, user: user, transport: transport, progress: progress)
         var created = false
-        defer { if !created { try? fm.removeItem(atPath: staging) } }
-        var bytes: Int64 = 0
+        defer { if !created { try? stager.area.removeAll() } }
         let container = containerExecutable()
-        let binary = try stage(container.path, into: staging, name: container.name, bytes: &bytes)
-        func moved(_ path: String) -> String {
-            path.hasPrefix(old.stagingDirectory + "/") ? staging + path.dropFirst(old.stagingDirectory.count) : path
-        }
+        let binary = try stager.put(container.path, as: container.name, permission: 0o700)
         var new = old
-        new.stagingDirectory = staging
-        new.userJars = try old.userJars.map { jar in
-            try stage(jar, into: staging, name: (moved(jar) as NSString).lastPathComponent, bytes: &bytes)
-        }
+        new.stagingDirectory = location.description
+        let userJars = try old.userJars.map { try stager.carry($0, from: oldArea) }
+        new.userJars = userJars
         if case .application(let cls, let args) = old.mode {
             new.mode = .application(jobClass: cls, arguments: try args.map { arg in
-                guard arg.hasPrefix(old.stagingDirectory + "/"), !old.userJars.contains(arg) else { return arg }
-                return try stage(arg, into: staging, name: (arg as NSString).lastPathComponent, bytes: &bytes)
+                if let jar = old.userJars.firstIndex(of: arg) { return userJars[jar] }
+                return old.isStaged(arg) ? try stager.carry(arg, from: oldArea) : arg
             })
         }
         for key in new.configuration.keys {
             if let v = new.configuration[key], v.contains(old.stagingDirectory) {
-                new.configuration[key] = v.replacingOccurrences(of: old.stagingDirectory, with: staging)
+                new.configuration[key] = v.replacingOccurrences(of: old.stagingDirectory, with: location.description)
             }
         }
         if let k = old.kerberos {
-            new.kerberos = Deployment.KerberosLogin(keytab: try stageKeytab(k.keytab, into: staging), principal: k.principal)
+            let keytab = try stager.carry(k.keytab, from: oldArea, keytab: true)
+            new.kerberos = Deployment.KerberosLogin(keytab: keytab, principal: k.principal)
+            new.configuration["security.kerberos.login.keytab"] = keytab
         }
         new.configuration[new.recoveryKey] = savepoint
         for o in overrides {
@@ -193,35 +219,42 @@ public struct Submitter: Sendable {
             throw FlinkError(.job, "\(old.name) is still \(existing.state?.rawValue ?? "running"): stop its job with a savepoint first")
         }
         try? services.destroy(old.name)
-        bytes += try writeRecord(new)
-        progress("Staged \(new.userJars.count + 2) files (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB) in \(staging)")
-        let status = try createService(for: new, binary: binary)
+        try stager.putRecord(new)
+        progress(stager.summary)
+        let status = try createService(for: new, binary: binary, files: stager.localized)
         created = true
         // The old deployment's staging directory (its checkpoints, job archive and
         // staged files) serves nothing once the new one runs from the savepoint,
         // unless the savepoint itself lies inside it. Without this, every
         // redeploy (renew-certificates.sh from cron) left one behind.
-        let oldRoot = old.stagingDirectory + "/"
-        let savepointPath = savepoint.hasPrefix("file://") ? String(savepoint.dropFirst(7))
-            : savepoint.hasPrefix("file:") ? String(savepoint.dropFirst(5)) : savepoint
-        if !savepointPath.hasPrefix(oldRoot) {
-            try? fm.removeItem(atPath: old.stagingDirectory)
+        if !Self.savepoint(savepoint, isInside: old.staging) {
+            try? oldArea.removeAll()
         }
         return (new, status)
     }
 
-    func writeRecord(_ deployment: Deployment) throws -> Int64 {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(deployment)
-        try writeAtomically(data, to: (deployment.stagingDirectory as NSString).appendingPathComponent(Deployment.fileName), mode: 0o600)
-        return Int64(data.count)
+    /// Whether a savepoint path (`file:/…`, a plain path, `hdfs://…`) lies
+    /// inside a staging location, which then must not be removed.
+    public static func savepoint(_ savepoint: String, isInside location: StagingLocation) -> Bool {
+        switch location {
+        case .local(let dir):
+            let path = savepoint.hasPrefix("file://") ? String(savepoint.dropFirst(7))
+                : savepoint.hasPrefix("file:") ? String(savepoint.dropFirst(5)) : savepoint
+            return path.hasPrefix(dir + "/")
+        case .webHDFS(_, let dir):
+            guard savepoint.hasPrefix("hdfs://") else { return false }
+            let rest = savepoint.dropFirst(7)
+            let path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? ""
+            return path.hasPrefix(dir + "/")
+        }
     }
 
     /// The YARN service for a staged deployment: `jobmanager` (1, ON_FAILURE)
     /// and `taskmanager` (grown by the appmaster; ALWAYS, the only policy that
     /// can be flexed and the one that replaces TaskManagers that die).
-    func createService(for deployment: Deployment, binary: String) throws -> ServiceStatus {
+    /// With HDFS staging the containers get their files from YARN (`files`,
+    /// localized into `resources/`), and the keytab is named in HDFS too.
+    func createService(for deployment: Deployment, binary: String, files: [ConfigFile]) throws -> ServiceStatus {
         let c = deployment.configuration
         let jmMB = MemorySize(parsing: c["jobmanager.memory.process.size"] ?? "1600m")?.megabytes ?? 1600
         let tmMB = MemorySize(parsing: c["taskmanager.memory.process.size"] ?? "1728m")?.megabytes ?? 1728
@@ -235,10 +268,13 @@ public struct Submitter: Sendable {
             Component(name: "taskmanager", launchCommand: "\(binary) taskmanager --staging \(staging)",
                       resource: ServiceResource(cpus: 1, memory: String(tmMB)), numberOfContainers: 0,
                       restartPolicy: .ALWAYS),
-        ], configuration: ServiceConfiguration(env: ["FLINKCTL_STAGING": staging]), queue: deployment.queue)
+        ], configuration: ServiceConfiguration(env: ["FLINKCTL_STAGING": staging], files: files.isEmpty ? nil : files),
+           queue: deployment.queue)
         service.description = "Apache Flink \(deployment.distribution.version) (flinkctl)"
         if let k = deployment.kerberos {
-            service.kerberosPrincipal = KerberosPrincipal(principalName: k.principal, keytab: "file://" + k.keytab)
+            let keytab = deployment.staging.isRemote ? deployment.staging.resourceURI((k.keytab as NSString).lastPathComponent)
+                : "file://" + k.keytab
+            service.kerberosPrincipal = KerberosPrincipal(principalName: k.principal, keytab: keytab)
         }
         return try services.create(service)
     }
@@ -299,19 +335,6 @@ public struct Submitter: Sendable {
             }
             return (.application(jobClass: cls, arguments: arguments), file)
         }
-    }
-
-    func stage(_ source: String, into dir: String, name: String, bytes: inout Int64) throws -> String {
-        let dest = (dir as NSString).appendingPathComponent(name)
-        let size = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.int64Value ?? 0
-        // A hard link costs nothing on the same file system; otherwise copy.
-        if link(source, dest) != 0 {
-            do { try FileManager.default.copyItem(atPath: source, toPath: dest) } catch {
-                throw FlinkError(.configuration, "cannot stage \(source): \(error.localizedDescription)")
-            }
-        }
-        bytes += size
-        return dest
     }
 
     func currentExecutable() -> String {

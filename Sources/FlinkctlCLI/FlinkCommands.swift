@@ -22,21 +22,26 @@ enum StagingDefaults {
 }
 
 /// The deployment behind a service name: its spec from the Services API and
-/// the staging directory the containers share.
-struct DeployedFlink {
-    var service: Service
-    var staging: String?
+/// the staging area (a shared directory or HDFS) where the appmaster
+/// publishes the JobManager's address and the job's result.
+final class DeployedFlink {
+    let service: Service
+    /// The staging location, as the service's containers were given it.
+    let staging: String?
+    let area: StagingArea?
 
-    init(name: String, services: ServicesClient) throws {
+    init(name: String, services: ServicesClient, cluster: ClusterOptions) throws {
         service = try services.get(name)
         guard service.description?.hasPrefix("Apache Flink") == true else {
             throw CLIError("\(name) is a YARN service but not a Flink deployment made by flinkctl")
         }
         staging = service.configuration?.env?["FLINKCTL_STAGING"]
+        area = try cluster.stagingArea(staging, endpoint: services.endpoint)
     }
 
-    var jobManager: JobManagerAddress? { staging.flatMap { JobManagerAddress.read(stagingDirectory: $0) } }
-    var result: JobResult? { staging.flatMap { JobResult.read(stagingDirectory: $0) } }
+    /// Read once per command: with HDFS staging each read is a WebHDFS call.
+    lazy var jobManager: JobManagerAddress? = area.flatMap { JobManagerAddress.read(from: $0) }
+    lazy var result: JobResult? = area.flatMap { JobResult.read(from: $0) }
 
     func rest() throws -> FlinkRESTClient? {
         guard let jm = jobManager else { return nil }
@@ -55,8 +60,45 @@ extension ClusterOptions {
     func submitter() throws -> (ServicesClient, Submitter) {
         let endpoint = try endpoint()
         let services = ServicesClient(endpoint: endpoint)
-        return (services, Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
-                                    user: endpoint.address.user, progress: { print($0) }))
+        var submitter = Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
+                                  user: endpoint.address.user, progress: { print($0) })
+        submitter.transport = try transportOptions()
+        return (services, submitter)
+    }
+
+    /// A deployment's staging area, reached as this command reaches the
+    /// ResourceManager: the same user, TLS settings and Kerberos login.
+    /// Nil when the service names none.
+    func stagingArea(_ text: String?, endpoint: RESTEndpoint) throws -> StagingArea? {
+        guard let text, let location = try? StagingLocation(parsing: text) else { return nil }
+        guard location.isRemote else { return try StagingArea(location, user: nil) }
+        var fresh: (@Sendable () throws -> Void)? = nil
+        if let login = endpoint.login { fresh = { try login.ensureTicket() } }
+        return try StagingArea(location, user: endpoint.address.user, options: try transportOptions(), beforeRequest: fresh)
+    }
+}
+
+extension ClusterOptions {
+    /// The staging area of a deployment this command just staged.
+    func stagingArea(of deployment: Deployment, endpoint: RESTEndpoint) throws -> StagingArea {
+        guard let area = try stagingArea(deployment.stagingDirectory, endpoint: endpoint) else {
+            throw CLIError("\(deployment.stagingDirectory) is not a staging location")
+        }
+        return area
+    }
+}
+
+/// `--staging`, shared by the commands that stage a deployment.
+struct StagingOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Where to stage the deployment's files: a directory the cluster's nodes share, or HDFS as webhdfs://NAMENODE:PORT/PATH (swebhdfs:// for https). Default: FLINKCTL_STAGING_ROOT, then ~/.flinkctl/staging.", valueName: "LOCATION"))
+    var staging: String?
+
+    var root: String { staging ?? StagingDefaults.root }
+
+    func validate() throws {
+        if let staging {
+            do { _ = try StagingLocation(parsing: staging) } catch let e as FlinkError { throw ValidationError(e.message) }
+        }
     }
 }
 
@@ -102,6 +144,7 @@ struct SubmitCommand: ParsableCommand {
     var fromSavepoint: String?
     @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution. Default: FLINK_HOME, then the one scripts/setup.sh installed.", valueName: "DIR"))
     var flinkDist: String?
+    @OptionGroup var staging: StagingOption
     @Flag(name: .long, help: "Return once the job runs.")
     var detached = false
     @Option(name: .long, help: "Seconds to wait for the job to start running.")
@@ -125,7 +168,7 @@ struct SubmitCommand: ParsableCommand {
             let request = SubmitRequest(
                 name: name, job: job, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
                 taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: flinkConf.map(absolute),
-                fromSavepoint: fromSavepoint, flinkDist: flinkDist, stagingRoot: StagingDefaults.root,
+                fromSavepoint: fromSavepoint, flinkDist: flinkDist, stagingRoot: staging.root,
                 sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: cluster.keytab.map(absolute), principal: cluster.principal)
             let (deployment, status) = try submitter.submit(request)
             print("Submitted service \(name): \(status.diagnostics ?? "")")
@@ -134,13 +177,14 @@ struct SubmitCommand: ParsableCommand {
     }
 
     func follow(deployment: Deployment, services: ServicesClient) throws {
+        let area = try cluster.stagingArea(of: deployment, endpoint: services.endpoint)
         let deadline = Date().addingTimeInterval(startTimeout)
         var lastLine = ""
         var running = false
         // One client (and connection) from the moment the appmaster publishes the address.
         var jobManager: (address: JobManagerAddress, rest: FlinkRESTClient)? = nil
         while true {
-            if let result = JobResult.read(stagingDirectory: deployment.stagingDirectory) {
+            if let result = JobResult.read(from: area) {
                 // The appmaster stops the service right after it records the result.
                 for _ in 0..<100 where (try? services.get(deployment.name))?.state != .STOPPED { usleep(100_000) }
                 print("Job \(result.jobId ?? "") \(result.state)")
@@ -151,7 +195,7 @@ struct SubmitCommand: ParsableCommand {
             let svc = try? services.get(deployment.name)
             let tms = svc?.components?.first { $0.name == "taskmanager" }?.containers?.filter { $0.state == .READY }.count ?? 0
             var jobState = "not submitted yet"
-            if jobManager == nil, let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
+            if jobManager == nil, let jm = JobManagerAddress.read(from: area),
                let rest = try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)) {
                 jobManager = (jm, rest)
             }
@@ -195,6 +239,7 @@ struct SessionCommand: ParsableCommand {
         @Option(name: .customShort("D"), help: ArgumentHelp("A Flink option, key=value; repeatable.", valueName: "key=value")) var options: [String] = []
         @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution.", valueName: "DIR")) var flinkDist: String?
         @Option(name: .long, help: "Seconds to wait for the session to be ready.") var startTimeout: Double = 120
+        @OptionGroup var staging: StagingOption
 
         func validate() throws {
             guard taskmanagers >= 1, slots >= 1 else { throw ValidationError("--taskmanagers and --slots must be at least 1") }
@@ -202,16 +247,17 @@ struct SessionCommand: ParsableCommand {
 
         func run() throws {
             try flinkErrors {
-                let (_, submitter) = try cluster.submitter()
+                let (services, submitter) = try cluster.submitter()
                 let request = SubmitRequest(
                     name: name, job: .session, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
                     taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: nil, fromSavepoint: nil,
-                    flinkDist: flinkDist, stagingRoot: StagingDefaults.root, sqlRunnerJar: nil)
+                    flinkDist: flinkDist, stagingRoot: staging.root, sqlRunnerJar: nil)
                 let (deployment, status) = try submitter.submit(request)
+                let area = try cluster.stagingArea(of: deployment, endpoint: services.endpoint)
                 print("Started service \(name): \(status.diagnostics ?? "")")
                 let deadline = Date().addingTimeInterval(startTimeout)
                 while Date() < deadline {
-                    if let jm = JobManagerAddress.read(stagingDirectory: deployment.stagingDirectory),
+                    if let jm = JobManagerAddress.read(from: area),
                        let o = try? FlinkRESTClient(baseURL: jm.restURL).overview(), o.taskmanagers >= taskmanagers, o.slotsTotal >= taskmanagers * slots {
                         print("Session ready: \(o.taskmanagers) TaskManagers, \(o.slotsTotal) slots; Flink REST \(jm.restURL)")
                         return
@@ -253,7 +299,7 @@ struct RunCommand: ParsableCommand {
         try flinkErrors {
             let file = jar ?? sql!
             guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError("--\(jar != nil ? "jar" : "sql") \(file): no such file") }
-            let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()))
+            let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()), cluster: cluster)
             guard let rest = try d.rest() else {
                 throw CLIError("\(session) has no JobManager address yet: is the session running?", exitCode: ExitStatusCode.unhealthy)
             }
@@ -265,7 +311,13 @@ struct RunCommand: ParsableCommand {
                 guard FileManager.default.isReadableFile(atPath: runner) else {
                     throw CLIError("the SQL runner jar is missing (\(runner)): run scripts/setup.sh to build it")
                 }
-                guard let staging = d.staging else { throw CLIError("\(session) has no staging directory to put the script in") }
+                guard let staging = d.staging, let location = try? StagingLocation(parsing: staging) else {
+                    throw CLIError("\(session) has no staging directory to put the script in")
+                }
+                // The JobManager reads the script from its own file system.
+                guard !location.isRemote else {
+                    throw CLIError("\(session) is staged in HDFS, which its JobManager does not read: run the script with `flinkctl submit --sql` instead")
+                }
                 let script = (staging as NSString).appendingPathComponent("run-\(Int64(Date().timeIntervalSince1970 * 1000))-\((sql as NSString).lastPathComponent)")
                 do { try FileManager.default.copyItem(atPath: absolute(sql), toPath: script) } catch {
                     throw CLIError("cannot copy \(sql) into \(staging): \(error.localizedDescription)")
@@ -313,15 +365,15 @@ struct ListCommand: ParsableCommand {
             var rows: [Row] = []
             for s in try services.list() where s.description?.hasPrefix("Apache Flink") == true {
                 var row = Row(name: s.name ?? "", state: s.state?.rawValue ?? "", application: s.id)
-                if let staging = s.configuration?.env?["FLINKCTL_STAGING"], let jm = JobManagerAddress.read(stagingDirectory: staging),
-                   s.state != .STOPPED {
+                let area = try? cluster.stagingArea(s.configuration?.env?["FLINKCTL_STAGING"], endpoint: services.endpoint)
+                if s.state != .STOPPED, let area, let jm = JobManagerAddress.read(from: area) {
                     row.rest = jm.restURL
                     if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)).newestJob()) ?? nil {
                         row.job = job.jid
                         row.jobState = job.state
                     }
                 }
-                if row.jobState == nil, let staging = s.configuration?.env?["FLINKCTL_STAGING"], let r = JobResult.read(stagingDirectory: staging) {
+                if row.jobState == nil, let area, let r = JobResult.read(from: area) {
                     row.job = r.jobId
                     row.jobState = r.state
                 }
@@ -348,7 +400,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try flinkErrors {
-            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
+            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()), cluster: cluster)
             let comps = d.service.components ?? []
             let tm = comps.first { $0.name == "taskmanager" }
             var report = Report(name: name, serviceState: d.service.state?.rawValue ?? "", application: d.service.id,
@@ -383,7 +435,7 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         try flinkErrors {
             let services = ServicesClient(endpoint: try cluster.endpoint())
-            let d = try DeployedFlink(name: name, services: services)
+            let d = try DeployedFlink(name: name, services: services, cluster: cluster)
             if let job = try? d.currentJob(), !job.isTerminal, let rest = try d.rest() {
                 if let dir = savepoint {
                     let location = try rest.stopWithSavepoint(job.jid, directory: absolute(dir))
@@ -406,6 +458,26 @@ struct CancelCommand: ParsableCommand {
     }
 }
 
+struct DestroyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "destroy",
+        abstract: "Delete a stopped Flink deployment: its YARN service and its staging directory (local or in HDFS).",
+        discussion: "A deployment whose service still runs is refused unless --force: cancel it first, with --savepoint to keep its state."
+    )
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "Service name.") var name: String
+    @Flag(name: .long, help: "Destroy it even if it still runs (its job is lost).") var force = false
+
+    func run() throws {
+        try flinkErrors {
+            let (services, submitter) = try cluster.submitter()
+            let d = try DeployedFlink(name: name, services: services, cluster: cluster)
+            try submitter.destroy(d.service, force: force)
+            print("Destroyed service \(name)")
+        }
+    }
+}
+
 struct RedeployCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redeploy",
@@ -421,11 +493,11 @@ struct RedeployCommand: ParsableCommand {
     func run() throws {
         try flinkErrors {
             let (services, submitter) = try cluster.submitter()
-            let d = try DeployedFlink(name: name, services: services)
-            guard let staging = d.staging, let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
+            let d = try DeployedFlink(name: name, services: services, cluster: cluster)
+            guard let area = d.area, let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
                 throw CLIError("\(name) has no running job to redeploy", exitCode: ExitStatusCode.unhealthy)
             }
-            let old = try Deployment.load(stagingDirectory: staging)
+            let old = try Deployment.load(from: area)
             let location = try rest.stopWithSavepoint(job.jid, directory: absolute(savepoint))
             print("Savepoint: \(location)")
             for _ in 0..<150 where (try? services.get(name))?.state != .STOPPED { usleep(200_000) }
@@ -443,7 +515,7 @@ struct SavepointCommand: ParsableCommand {
 
     func run() throws {
         try flinkErrors {
-            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
+            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()), cluster: cluster)
             guard let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
                 throw CLIError("\(name) has no running job", exitCode: ExitStatusCode.unhealthy)
             }

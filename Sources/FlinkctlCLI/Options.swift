@@ -84,6 +84,13 @@ struct ClusterOptions: ParsableArguments {
     }
 
     func endpoint() throws -> RESTEndpoint {
+        var address = try address()
+        if principal != nil && user == nil { address.user = nil }
+        return try RESTEndpoint(address: address, options: try transportOptions(), login: try spnegoLogin())
+    }
+
+    /// Timeouts, TLS trust and Negotiate, for the ResourceManager and WebHDFS alike.
+    func transportOptions() throws -> TransportOptions {
         var options = TransportOptions()
         options.timeout = timeout
         // Negotiate only answers a server's 401 challenge; simple-auth clusters never
@@ -91,9 +98,7 @@ struct ClusterOptions: ParsableArguments {
         options.negotiate = true
         options.caFile = caFile
         options.caPEM = try truststorePEM()
-        var address = try address()
-        if principal != nil && user == nil { address.user = nil }
-        return try RESTEndpoint(address: address, options: options, login: try spnegoLogin())
+        return options
     }
 }
 

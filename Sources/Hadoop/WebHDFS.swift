@@ -66,6 +66,10 @@ public final class WebHDFSClient: @unchecked Sendable {
     public let baseURL: String
     public let user: String?
     private let http: HTTPClient
+    /// The `hadoop.auth` cookie a Kerberized NameNode sets after SPNEGO: sent
+    /// with the DataNode step of CREATE, which then needs no Negotiate round
+    /// of its own (a server answers that round's 401 before it reads the body).
+    public let cookies = AuthCookieJar()
 
     /// `baseURL`: the NameNode's HTTP address, `http://nn:9870`; `user`:
     /// simple authentication's `user.name` (nil with Kerberos).
@@ -93,7 +97,10 @@ public final class WebHDFSClient: @unchecked Sendable {
     func send(_ method: String, _ url: String, body: [UInt8]? = nil, expect: Set<Int>) throws -> HTTPResponse {
         let response: HTTPResponse
         do {
-            response = try http.perform(HTTPRequest(method: method, url: url, body: body))
+            var headers: [(String, String)] = []
+            if let cookie = cookies.header() { headers.append(("Cookie", cookie)) }
+            response = try http.perform(HTTPRequest(method: method, url: url, headers: headers, body: body))
+            cookies.absorb(response)
         } catch let e as TransportError {
             throw HadoopError(code: .unreachable, message: "\(method) \(url) failed", underlying: e)
         }

@@ -85,3 +85,52 @@ extension SecuredClusterTests {
         }
     }
 }
+
+extension SecuredClusterTests {
+    @Test("a job staged in HDFS on the Kerberized cluster: WebHDFS with SPNEGO from client, appmaster and TaskManager; keytab 400 in HDFS")
+    func securedDeploymentStagedInHDFS() async throws {
+        try await usingRealm { realm in
+            try await withTemporaryDirectory { dir in
+                let cluster = try TestCluster(directory: dir, memoryMB: 6144, vcores: 8,
+                                              extraArguments: ["--kerberos", "--keytab", realm.http, "--principal", realm.principal],
+                                              environment: realm.environment())
+                defer { cluster.stop() }
+                let runner = ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
+                    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.flinkctl/flinkctl-sql-runner.jar"
+                try """
+                SET 'execution.runtime-mode' = 'batch';
+                CREATE TABLE numbers (n INT) WITH ('connector' = 'datagen', 'number-of-rows' = '10',
+                  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '10');
+                CREATE TABLE totals (total BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file://\(dir)/out', 'format' = 'csv');
+                INSERT INTO totals SELECT CAST(SUM(n) AS BIGINT) FROM numbers;
+                """.write(toFile: dir + "/sum.sql", atomically: true, encoding: .utf8)
+                let alice = "alice@\(realm.kdc.realm)"
+                let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/alice/.flinkctl"
+                let auth = ["--rm", cluster.url, "--keytab", realm.alice, "--principal", alice]
+                let r = try run(flinkctlBinary, ["submit"] + auth + ["--staging", root, "--sql", dir + "/sum.sql", "--name", "secured-hdfs"],
+                                environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": runner]) { $1 })
+                #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+                let out = (FileManager.default.enumerator(atPath: dir + "/out")?.allObjects as? [String] ?? [])
+                    .filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
+                    .compactMap { try? String(contentsOfFile: dir + "/out/" + $0, encoding: .utf8) }.joined()
+                #expect(out == "55\n")
+
+                // Everything was written as alice, through SPNEGO: the directory is hers,
+                // private, and the keytab in it readable by her alone.
+                let store = dir + "/hdfs/user/alice/.flinkctl"
+                let staged = (try? FileManager.default.contentsOfDirectory(atPath: store)) ?? []
+                #expect(staged.count == 1, "\(staged)")
+                var st = stat()
+                #expect(stat(store + "/" + (staged.first ?? "") + "/flink.keytab", &st) == 0 && st.st_mode & 0o777 == 0o400,
+                        "keytab mode \(String(st.st_mode & 0o777, radix: 8))")
+                #expect(stat(store + "/" + (staged.first ?? ""), &st) == 0 && st.st_mode & 0o777 == 0o700)
+                // The appmaster published the result over WebHDFS with its own login; status reads it back.
+                let status = try run(flinkctlBinary, ["status", "secured-hdfs"] + auth + ["--output", "json"], environment: realm.environment())
+                #expect(status.stdout.contains("\"jobState\" : \"FINISHED\""), "\(status.stdout) \(status.stderr)")
+                let destroy = try run(flinkctlBinary, ["destroy", "secured-hdfs"] + auth, environment: realm.environment())
+                #expect(destroy.status == 0, "\(destroy.stdout) \(destroy.stderr)")
+                #expect(((try? FileManager.default.contentsOfDirectory(atPath: store)) ?? []).isEmpty)
+            }
+        }
+    }
+}

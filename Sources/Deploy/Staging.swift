@@ -1,0 +1,273 @@
+import Flink
+import Foundation
+import Hadoop
+import HTTPTransport
+
+/// Where a deployment's staged files live, and where its appmaster and the
+/// client exchange records (the JobManager's address, the job's result):
+/// a directory the containers share with the client, or a directory in HDFS
+/// reached over WebHDFS, written as Hadoop writes such paths:
+/// `webhdfs://namenode:9870/user/alice/.flinkctl/job-1` (`swebhdfs://` for https).
+public enum StagingLocation: Sendable, Equatable, CustomStringConvertible {
+    case local(String)
+    /// `baseURL`: the NameNode's web address; `path`: absolute, in HDFS.
+    case webHDFS(baseURL: String, path: String)
+
+    public init(parsing text: String) throws {
+        for (scheme, web) in [("webhdfs://", "http://"), ("swebhdfs://", "https://")] where text.hasPrefix(scheme) {
+            let rest = text.dropFirst(scheme.count)
+            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex else {
+                throw FlinkError(.configuration, "staging location \(text): give it as \(scheme)NAMENODE:PORT/PATH")
+            }
+            let path = String(rest[slash...]).replacingOccurrences(of: "//", with: "/")
+            let parts = path.split(separator: "/")
+            guard !parts.isEmpty, !parts.contains(".."), !parts.contains(".") else {
+                throw FlinkError(.configuration, "staging location \(text): the path must be absolute, without . or ..")
+            }
+            self = .webHDFS(baseURL: web + rest[..<slash], path: path.hasSuffix("/") ? String(path.dropLast()) : path)
+            return
+        }
+        guard !text.contains("://") else {
+            throw FlinkError(.configuration, "staging location \(text): use a local directory, webhdfs:// or swebhdfs://")
+        }
+        guard text.hasPrefix("/") else {
+            throw FlinkError(.configuration, "staging location \(text) is not an absolute path")
+        }
+        self = .local(text)
+    }
+
+    public var description: String {
+        switch self {
+        case .local(let path): return path
+        case .webHDFS(let base, let path):
+            let scheme = base.hasPrefix("https://") ? "swebhdfs://" : "webhdfs://"
+            return scheme + base.drop { $0 != "/" }.dropFirst(2) + path
+        }
+    }
+
+    public var isRemote: Bool { if case .webHDFS = self { return true } else { return false } }
+
+    /// The location of `name` inside this one.
+    public func appending(_ name: String) -> StagingLocation {
+        switch self {
+        case .local(let path): return .local((path as NSString).appendingPathComponent(name))
+        case .webHDFS(let base, let path): return .webHDFS(baseURL: base, path: path + "/" + name)
+        }
+    }
+
+    /// The parent of this location.
+    public var parent: StagingLocation {
+        switch self {
+        case .local(let path): return .local((path as NSString).deletingLastPathComponent)
+        case .webHDFS(let base, let path): return .webHDFS(baseURL: base, path: (path as NSString).deletingLastPathComponent)
+        }
+    }
+
+    /// What a YARN service names a file here with (`configuration.files`,
+    /// the keytab): the cluster's default file system for HDFS paths.
+    public func resourceURI(_ name: String) -> String {
+        switch self {
+        case .local(let path): return "file://" + (path as NSString).appendingPathComponent(name)
+        case .webHDFS(_, let path): return "hdfs://" + path + "/" + name
+        }
+    }
+}
+
+/// Reads and writes the files of one staging location. A local one is a
+/// plain directory; an HDFS one goes through WebHDFS with the caller's
+/// authentication (`user.name`, or SPNEGO from the ticket cache).
+public struct StagingArea: Sendable {
+    public let location: StagingLocation
+    let hdfs: WebHDFSClient?
+    /// Runs before each WebHDFS call: keeps a keytab login fresh.
+    let beforeRequest: (@Sendable () throws -> Void)?
+
+    public init(_ location: StagingLocation, user: String?, options: TransportOptions = TransportOptions(),
+                beforeRequest: (@Sendable () throws -> Void)? = nil) throws {
+        self.location = location
+        self.beforeRequest = beforeRequest
+        if case .webHDFS(let base, _) = location {
+            var o = options
+            o.negotiate = true
+            hdfs = try WebHDFSClient(baseURL: base, user: user, options: o)
+        } else {
+            hdfs = nil
+        }
+    }
+
+    func path(_ name: String) -> String {
+        switch location {
+        case .local(let dir): return (dir as NSString).appendingPathComponent(name)
+        case .webHDFS(_, let dir): return dir + "/" + name
+        }
+    }
+
+    func remote<T>(_ body: (WebHDFSClient) throws -> T) throws -> T {
+        try beforeRequest?()
+        do { return try body(hdfs!) } catch let e as HadoopError {
+            throw FlinkError(.configuration, "staging in HDFS (\(location)): \(e.message)")
+        }
+    }
+
+    /// Creates the directory, private to its owner (700).
+    public func create() throws {
+        switch location {
+        case .local(let dir):
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw FlinkError(.configuration, "cannot create the staging directory \(dir): \(error.localizedDescription)")
+            }
+        case .webHDFS(_, let dir):
+            try remote { hdfs in
+                guard try hdfs.status(dir) == nil else {
+                    throw FlinkError(.configuration, "the staging directory \(location) already exists")
+                }
+                try hdfs.mkdirs(dir, permission: "700")
+            }
+        }
+    }
+
+    /// A file's bytes; nil when it is not there (or cannot be read now).
+    public func read(_ name: String) -> Data? {
+        switch location {
+        case .local:
+            return FileManager.default.contents(atPath: path(name))
+        case .webHDFS:
+            return try? remote { hdfs in Data(try hdfs.open(path(name))) }
+        }
+    }
+
+    /// Writes a whole file. Readers never see half of it: a local file is
+    /// renamed into place; WebHDFS makes a file visible when its CREATE ends.
+    public func write(_ name: String, _ data: Data, permission: mode_t = 0o644) throws {
+        switch location {
+        case .local:
+            try writeAtomically(data, to: path(name), mode: permission)
+        case .webHDFS:
+            try remote { hdfs in
+                try hdfs.create(path(name), data: [UInt8](data), permission: String(permission, radix: 8), overwrite: true)
+            }
+        }
+    }
+
+    /// Removes the directory and everything in it.
+    public func removeAll() throws {
+        switch location {
+        case .local(let dir):
+            guard FileManager.default.fileExists(atPath: dir) else { return }
+            do { try FileManager.default.removeItem(atPath: dir) } catch {
+                throw FlinkError(.configuration, "cannot remove \(dir): \(error.localizedDescription)")
+            }
+        case .webHDFS(_, let dir):
+            try remote { hdfs in _ = try hdfs.delete(dir, recursive: true) }
+        }
+    }
+}
+
+/// Puts a deployment's files into its staging area and remembers what it
+/// put, for the service spec. Each `put` returns the path the containers
+/// use: the file in the shared directory, or with HDFS staging the name
+/// under `resources/` that YARN localizes it to.
+struct Stager {
+    let area: StagingArea
+    let progress: @Sendable (String) -> Void
+    private(set) var names: [String] = []
+    private(set) var bytes: Int64 = 0
+
+    /// Creates the staging directory (700).
+    init(_ location: StagingLocation, user: String?, transport: TransportOptions,
+         progress: @escaping @Sendable (String) -> Void) throws {
+        area = try StagingArea(location, user: user, options: transport)
+        self.progress = progress
+        try area.create()
+    }
+
+    func containerPath(_ name: String) -> String {
+        area.location.isRemote ? Deployment.localizedDirectory + "/" + name : area.path(name)
+    }
+
+    /// Stages a local file as `name`.
+    mutating func put(_ source: String, as name: String, permission: mode_t = 0o644) throws -> String {
+        switch area.location {
+        case .local:
+            let dest = area.path(name)
+            // A hard link costs nothing on the same file system; otherwise copy.
+            if link(source, dest) != 0 {
+                do { try FileManager.default.copyItem(atPath: source, toPath: dest) } catch {
+                    throw FlinkError(.configuration, "cannot stage \(source): \(error.localizedDescription)")
+                }
+            }
+            bytes += (try? FileManager.default.attributesOfItem(atPath: dest)[.size] as? NSNumber)?.int64Value ?? 0
+            names.append(name)
+            return dest
+        case .webHDFS:
+            guard let data = FileManager.default.contents(atPath: source) else {
+                throw FlinkError(.configuration, "cannot read \(source) to stage it")
+            }
+            return try upload(data, as: name, permission: permission)
+        }
+    }
+
+    /// Stages a keytab: private to its owner (0400), refused if others can read it.
+    mutating func putKeytab(_ source: String) throws -> String {
+        let data = try readPrivateKeytab(source)
+        switch area.location {
+        case .local:
+            let dest = area.path("flink.keytab")
+            let fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o400)
+            guard fd >= 0 else { throw FlinkError(.configuration, "cannot stage the keytab: \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written == data.count else { throw FlinkError(.configuration, "cannot write \(dest)") }
+            names.append("flink.keytab")
+            bytes += Int64(data.count)
+            return dest
+        case .webHDFS:
+            return try upload(data, as: "flink.keytab", permission: 0o400)
+        }
+    }
+
+    /// Stages again a file that an earlier deployment staged: read from its
+    /// staging area when it was localized from HDFS, else from its path.
+    mutating func carry(_ path: String, from old: StagingArea, keytab: Bool = false) throws -> String {
+        let name = (path as NSString).lastPathComponent
+        guard old.location.isRemote, path.hasPrefix(Deployment.localizedDirectory + "/") else {
+            return keytab ? try putKeytab(path) : try put(path, as: name)
+        }
+        guard let data = old.read(name) else {
+            throw FlinkError(.configuration, "\(old.location.appending(name)) cannot be read to stage it again")
+        }
+        if area.location.isRemote { return try upload(data, as: name, permission: keytab ? 0o400 : 0o644) }
+        throw FlinkError(.configuration, "a deployment staged in HDFS is staged again in HDFS only")
+    }
+
+    private mutating func upload(_ data: Data, as name: String, permission: mode_t) throws -> String {
+        progress("Uploading \(name) (\(Self.megabytes(Int64(data.count)))) to \(area.location)")
+        try area.write(name, data, permission: permission)
+        names.append(name)
+        bytes += Int64(data.count)
+        return containerPath(name)
+    }
+
+    /// Writes the deployment record (0600: it may name keystore passwords).
+    mutating func putRecord(_ deployment: Deployment) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(deployment)
+        try area.write(Deployment.fileName, data, permission: 0o600)
+        names.append(Deployment.fileName)
+        bytes += Int64(data.count)
+    }
+
+    var summary: String { "Staged \(names.count) files (\(Self.megabytes(bytes))) in \(area.location)" }
+
+    /// The files YARN localizes into each container; none with local staging.
+    var localized: [ConfigFile] {
+        guard area.location.isRemote else { return [] }
+        return names.map { ConfigFile(type: "STATIC", destFile: $0, srcFile: area.location.resourceURI($0)) }
+    }
+
+    static func megabytes(_ bytes: Int64) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+}

@@ -1,0 +1,113 @@
+import Deploy
+import Flink
+import Foundation
+import Hadoop
+import Testing
+import TestSupport
+
+@Suite("Staging locations")
+struct StagingLocationTests {
+    @Test("webhdfs://, swebhdfs:// and local paths parse and print back; bad ones are refused")
+    func parse() throws {
+        let hdfs = try StagingLocation(parsing: "webhdfs://nn:9870/user/alice/.flinkctl/")
+        #expect(hdfs == .webHDFS(baseURL: "http://nn:9870", path: "/user/alice/.flinkctl"))
+        #expect(hdfs.description == "webhdfs://nn:9870/user/alice/.flinkctl")
+        #expect(hdfs.appending("job-1").resourceURI("job.sql") == "hdfs:///user/alice/.flinkctl/job-1/job.sql")
+        #expect(hdfs.appending("job-1").parent == hdfs)
+        let secure = try StagingLocation(parsing: "swebhdfs://nn:9871/staging")
+        #expect(secure == .webHDFS(baseURL: "https://nn:9871", path: "/staging"))
+        #expect(secure.description == "swebhdfs://nn:9871/staging")
+        #expect(try StagingLocation(parsing: "/var/flinkctl") == .local("/var/flinkctl"))
+        #expect(StagingLocation.local("/s").resourceURI("a.jar") == "file:///s/a.jar")
+        for bad in ["webhdfs://nn:9870", "webhdfs:///no-host", "webhdfs://nn:9870/a/../b", "hdfs://nn/x", "relative/dir", "s3://b/x"] {
+            #expect(throws: FlinkError.self, "\(bad)") { try StagingLocation(parsing: bad) }
+        }
+    }
+
+    @Test("a savepoint inside a staging directory is recognized, in HDFS and locally")
+    func savepointInside() {
+        let hdfs = StagingLocation.webHDFS(baseURL: "http://nn:9870", path: "/u/a/job-1")
+        #expect(Submitter.savepoint("hdfs://nn:8020/u/a/job-1/savepoint-1", isInside: hdfs))
+        #expect(Submitter.savepoint("hdfs:///u/a/job-1/savepoint-1", isInside: hdfs))
+        #expect(!Submitter.savepoint("hdfs://nn:8020/u/a/job-10/savepoint-1", isInside: hdfs))
+        #expect(!Submitter.savepoint("file:/u/a/job-1/savepoint-1", isInside: hdfs))
+        let local = StagingLocation.local("/s/job-1")
+        #expect(Submitter.savepoint("file:/s/job-1/checkpoints/chk-3", isInside: local))
+        #expect(Submitter.savepoint("/s/job-1/sp", isInside: local))
+        #expect(!Submitter.savepoint("file:/s/job-10/sp", isInside: local))
+    }
+
+    @Test("a staging area in the embedded cluster's HDFS: created 700, written, read, removed")
+    func webHDFSArea() async throws {
+        try await withTestCluster { cluster in
+            let location = try StagingLocation(parsing: cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/tester/.flinkctl/a-1")
+            let area = try StagingArea(location, user: "tester")
+            try area.create()
+            let hdfs = try WebHDFSClient(baseURL: cluster.url, user: "tester")
+            #expect(try hdfs.status("/user/tester/.flinkctl/a-1")?.permission == "700")
+            // A second deployment never reuses a directory that is there.
+            #expect(throws: FlinkError.self) { try area.create() }
+            try area.write("deployment.json", Data("{}".utf8), permission: 0o600)
+            try area.write("deployment.json", Data("{\"v\":2}".utf8), permission: 0o600)
+            #expect(area.read("deployment.json") == Data("{\"v\":2}".utf8))
+            #expect(try hdfs.status("/user/tester/.flinkctl/a-1/deployment.json")?.permission == "600")
+            #expect(area.read("missing.json") == nil)
+            try area.removeAll()
+            #expect(try hdfs.status("/user/tester/.flinkctl/a-1") == nil)
+            #expect(try hdfs.status("/user/tester/.flinkctl")?.isDirectory == true)
+        }
+    }
+}
+
+extension RealFlink {
+@Suite("Staging in HDFS over WebHDFS")
+struct HDFSStagingTests {
+    let e2e = RealFlink.SubmitEndToEndTests()
+
+    @Test("submit --staging webhdfs://…: files uploaded (700), localized by YARN, job exact, status read back, destroy cleans up")
+    func sqlJobStagedInHDFS() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory
+            let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/tester/.flinkctl"
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.batchSQL(out: dir + "/out"), dir + "/sum.sql")
+            let local = dir + "/local-staging"
+            let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--staging", root,
+                                              "--sql", sql, "--name", "hdfs-sql"],
+                            environment: ["FLINKCTL_SQL_RUNNER": RealFlink.SubmitEndToEndTests.runnerJar, "FLINKCTL_STAGING_ROOT": local])
+            #expect(r.status == 0, "submit failed: \(r.stdout)\n\(r.stderr)")
+            #expect(r.stdout.contains("Uploading job.sql") && r.stdout.contains("FINISHED"), "\(r.stdout)")
+            #expect(RealFlink.SubmitEndToEndTests.committedLines(dir + "/out") == ["500500,1000"])
+            #expect(!FileManager.default.fileExists(atPath: local), "nothing is staged locally")
+
+            // The staging directory: in HDFS, private, holding what the containers needed
+            // and what the appmaster published.
+            let hdfs = try WebHDFSClient(baseURL: cluster.url, user: "tester")
+            let dirs = try hdfs.list("/user/tester/.flinkctl")
+            #expect(dirs.count == 1 && dirs.first?.pathSuffix.hasPrefix("hdfs-sql-") == true)
+            let staging = "/user/tester/.flinkctl/" + (dirs.first?.pathSuffix ?? "")
+            #expect(try hdfs.status(staging)?.permission == "700")
+            let files = Set(try hdfs.list(staging).map(\.pathSuffix))
+            #expect(files.isSuperset(of: ["deployment.json", "job.sql", "flinkctl-sql-runner.jar", "jobmanager.json", "result.json"]), "\(files)")
+            #expect(files.contains("flinkctl-container") || files.contains("flinkctl"), "\(files)")
+            #expect(try hdfs.status(staging + "/deployment.json")?.permission == "600")
+
+            // The service names the files in HDFS and runs the localized binary.
+            let service = try cluster.services.get("hdfs-sql")
+            #expect(service.configuration?.env?["FLINKCTL_STAGING"] == root + "/" + (dirs.first?.pathSuffix ?? ""))
+            let sources = Set((service.configuration?.files ?? []).compactMap(\.srcFile))
+            #expect(sources.contains("hdfs://\(staging)/job.sql") && sources.contains("hdfs://\(staging)/deployment.json"), "\(sources)")
+            #expect(service.components?.allSatisfy { $0.launchCommand?.hasPrefix("resources/flinkctl") == true } == true)
+
+            let status = try run(flinkctlBinary, ["status", "hdfs-sql", "--rm", cluster.url, "--user", "tester", "--output", "json"])
+            #expect(status.stdout.contains("\"jobState\" : \"FINISHED\""), "\(status.stdout) \(status.stderr)")
+            let list = try run(flinkctlBinary, ["list", "--rm", cluster.url, "--user", "tester"])
+            #expect(list.stdout.contains("hdfs-sql") && list.stdout.contains("FINISHED"), "\(list.stdout)")
+
+            let destroy = try run(flinkctlBinary, ["destroy", "hdfs-sql", "--rm", cluster.url, "--user", "tester"])
+            #expect(destroy.status == 0, "\(destroy.stdout) \(destroy.stderr)")
+            #expect(try hdfs.status(staging) == nil, "the staging directory outlived its service")
+            #expect(throws: (any Error).self) { try cluster.services.get("hdfs-sql") }
+        }
+    }
+}
+}
