@@ -192,14 +192,31 @@ enum PlainHTTP {
             }
         }
 
+        /// Sends the request. A server may answer before it has read the whole
+        /// body (401 asking for Negotiate, 413) and then read no more: as with
+        /// libcurl, sending stops there and that answer is read, rather than
+        /// waiting for a socket that never drains until the timeout.
         func send(_ bytes: [UInt8]) throws {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
                 if n > 0 { sent += n; continue }
-                if n < 0 && (errno == EAGAIN || errno == EINTR) { try wait(for: Int32(POLLOUT)); continue }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN {
+                    try wait(for: Int32(POLLOUT) | Int32(POLLIN))
+                    if answered() { return }
+                    continue
+                }
+                // The peer closed after answering early: what it sent is still there to read.
+                if sent > 0 && (errno == EPIPE || errno == ECONNRESET) && answered() { return }
                 throw failure(.other, "Failed sending data to the peer: \(String(cString: strerror(errno)))")
             }
+        }
+
+        /// Whether the server has sent something already.
+        func answered() -> Bool {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
         }
 
         /// Reads more into the buffer; false at the end of the stream.

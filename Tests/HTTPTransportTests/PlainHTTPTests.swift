@@ -101,6 +101,35 @@ struct PlainHTTPTests {
         #expect(throws: TransportError.self) { try HTTPClient().perform(HTTPRequest(url: "http://127.0.0.1:\(cut.port)/")) }
     }
 
+    @Test("a server that answers before reading a large body gets its answer read, not a timeout")
+    func earlyAnswer() throws {
+        // Reads the request head only, answers 413 and then holds the connection
+        // open without reading: the body fills the socket buffers.
+        let (listener, port) = CannedServer.listener()
+        defer { close(listener) }
+        Thread.detachNewThread {
+            let c = accept(listener, nil, nil)
+            guard c >= 0 else { return }
+            var buf = [UInt8](repeating: 0, count: 1024)
+            var head: [UInt8] = []
+            while !String(decoding: head, as: UTF8.self).contains("\r\n\r\n") {
+                let n = recv(c, &buf, buf.count, 0)
+                if n <= 0 { break }
+                head += buf[0..<n]
+            }
+            let reply = Array("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!".utf8)
+            _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            sleep(15)
+            close(c)
+        }
+        let started = Date()
+        let body = [UInt8](repeating: 0x61, count: 32 * 1024 * 1024)
+        let r = try HTTPClient(options: .timeouts(connect: 1, total: 10))
+            .perform(HTTPRequest(method: "PUT", url: "http://127.0.0.1:\(port)/upload", body: body))
+        #expect(r.status == 413 && r.text == "too big!")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
     @Test("https, and a request that meets a Negotiate challenge, are left to libcurl")
     func delegation() throws {
         do {
