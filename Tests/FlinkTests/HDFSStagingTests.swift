@@ -109,5 +109,35 @@ struct HDFSStagingTests {
             #expect(throws: (any Error).self) { try cluster.services.get("hdfs-sql") }
         }
     }
+
+    @Test("redeploy of a job staged in HDFS stages it anew there from the old files, removes the old directory; output exact")
+    func redeployStagedInHDFS() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory, rows = 400
+            let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/tester/.flinkctl"
+            let auth = ["--rm", cluster.url, "--user", "tester"]
+            let (_, out) = try await RealFlink.StreamingRecoveryTests().startStreaming(
+                cluster, name: "moving", rows: rows, committed: 40, extra: ["--user", "tester", "--staging", root])
+            let hdfs = try WebHDFSClient(baseURL: cluster.url, user: "tester")
+            let before = try hdfs.list("/user/tester/.flinkctl").map(\.pathSuffix)
+            #expect(before.count == 1)
+
+            // A running deployment is not destroyed by mistake.
+            let refused = try run(flinkctlBinary, ["destroy", "moving"] + auth)
+            #expect(refused.status != 0 && refused.stderr.contains("cancel it first"), "\(refused.stdout) \(refused.stderr)")
+            #expect(try cluster.services.get("moving").state != .STOPPED)
+
+            let r = try run(flinkctlBinary, ["redeploy", "moving"] + auth + ["--savepoint", dir + "/sp"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            let after = try hdfs.list("/user/tester/.flinkctl").map(\.pathSuffix)
+            #expect(after.count == 1 && after != before, "old \(before), now \(after)")
+            let files = Set(try hdfs.list("/user/tester/.flinkctl/" + (after.first ?? "")).map(\.pathSuffix))
+            #expect(files.isSuperset(of: ["deployment.json", "job.sql", "flinkctl-sql-runner.jar"]), "\(files)")
+            let done = await RealFlink.jobFinished("moving", on: cluster, timeout: 120, user: ["--user", "tester"])
+            #expect(done)
+            let check = RealFlink.StreamingRecoveryTests.exactOnce(out, rows)
+            #expect(check.ok, "\(check.detail)")
+        }
+    }
 }
 }

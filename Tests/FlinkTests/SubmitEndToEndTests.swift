@@ -8,9 +8,9 @@ import TestSupport
 @Suite("Real Flink on the embedded cluster", .serialized)
 enum RealFlink {
     /// Waits until `flinkctl status NAME` reports the job FINISHED.
-    static func jobFinished(_ name: String, on cluster: TestCluster, timeout: Double) async -> Bool {
+    static func jobFinished(_ name: String, on cluster: TestCluster, timeout: Double, user: [String] = []) async -> Bool {
         await eventually(timeout: timeout, interval: 1) {
-            try run(flinkctlBinary, ["status", name, "--rm", cluster.url, "--output", "json"]).stdout
+            try run(flinkctlBinary, ["status", name, "--rm", cluster.url, "--output", "json"] + user).stdout
                 .contains("\"jobState\" : \"FINISHED\"")
         }
     }
