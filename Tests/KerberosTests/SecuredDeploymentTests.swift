@@ -3,33 +3,54 @@ import Hadoop
 import Testing
 import TestSupport
 
+/// A Kerberized cluster big enough for a Flink job, and a batch SQL script
+/// that writes the sum of 1…rows to `dir/out`.
+struct SecuredJob {
+    let cluster: TestCluster
+    let dir: String
+    let script: String
+    let runner: String
+    let alice: String
+
+    init(realm: Realm, dir: String, rows: Int) throws {
+        self.dir = dir
+        cluster = try TestCluster(directory: dir, memoryMB: 6144, vcores: 8,
+                                  extraArguments: ["--kerberos", "--keytab", realm.http, "--principal", realm.principal],
+                                  environment: realm.environment())
+        runner = ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
+            ?? (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.flinkctl/flinkctl-sql-runner.jar"
+        script = dir + "/sum.sql"
+        try """
+        SET 'execution.runtime-mode' = 'batch';
+        CREATE TABLE numbers (n INT) WITH ('connector' = 'datagen', 'number-of-rows' = '\(rows)',
+          'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '\(rows)');
+        CREATE TABLE totals (total BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file://\(dir)/out', 'format' = 'csv');
+        INSERT INTO totals SELECT CAST(SUM(n) AS BIGINT) FROM numbers;
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        alice = "alice@\(realm.kdc.realm)"
+    }
+
+    /// What the job committed.
+    var output: String {
+        (FileManager.default.enumerator(atPath: dir + "/out")?.allObjects as? [String] ?? [])
+            .filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
+            .compactMap { try? String(contentsOfFile: dir + "/out/" + $0, encoding: .utf8) }.joined()
+    }
+}
+
 extension SecuredClusterTests {
     @Test("a job submitted with --keytab runs on the Kerberized cluster with its keytab shipped 0400; no key material in logs, command lines or REST answers")
     func securedDeployment() async throws {
         try await usingRealm { realm in
             try await withTemporaryDirectory { dir in
-                let cluster = try TestCluster(directory: dir, memoryMB: 6144, vcores: 8,
-                                              extraArguments: ["--kerberos", "--keytab", realm.http, "--principal", realm.principal],
-                                              environment: realm.environment())
+                let job = try SecuredJob(realm: realm, dir: dir, rows: 100)
+                let cluster = job.cluster, alice = job.alice
                 defer { cluster.stop() }
-                let runner = ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
-                    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.flinkctl/flinkctl-sql-runner.jar"
-                try """
-                SET 'execution.runtime-mode' = 'batch';
-                CREATE TABLE numbers (n INT) WITH ('connector' = 'datagen', 'number-of-rows' = '100',
-                  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '100');
-                CREATE TABLE totals (total BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file://\(dir)/out', 'format' = 'csv');
-                INSERT INTO totals SELECT CAST(SUM(n) AS BIGINT) FROM numbers;
-                """.write(toFile: dir + "/sum.sql", atomically: true, encoding: .utf8)
-                let alice = "alice@\(realm.kdc.realm)"
                 let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--keytab", realm.alice, "--principal", alice,
-                                                 "--sql", dir + "/sum.sql", "--name", "secured"],
-                                environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": runner]) { $1 })
+                                                 "--sql", job.script, "--name", "secured"],
+                                environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": job.runner]) { $1 })
                 #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-                let out = (FileManager.default.enumerator(atPath: dir + "/out")?.allObjects as? [String] ?? [])
-                    .filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
-                    .compactMap { try? String(contentsOfFile: dir + "/out/" + $0, encoding: .utf8) }.joined()
-                #expect(out == "5050\n")
+                #expect(job.output == "5050\n")
 
                 // The keytab went along as a private file, named in the service spec and the Flink configuration.
                 let stagedLine = r.stdout.split(separator: "\n").first { $0.hasPrefix("Staged ") }.map(String.init) ?? ""
@@ -91,29 +112,15 @@ extension SecuredClusterTests {
     func securedDeploymentStagedInHDFS() async throws {
         try await usingRealm { realm in
             try await withTemporaryDirectory { dir in
-                let cluster = try TestCluster(directory: dir, memoryMB: 6144, vcores: 8,
-                                              extraArguments: ["--kerberos", "--keytab", realm.http, "--principal", realm.principal],
-                                              environment: realm.environment())
+                let job = try SecuredJob(realm: realm, dir: dir, rows: 10)
+                let cluster = job.cluster
                 defer { cluster.stop() }
-                let runner = ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
-                    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.flinkctl/flinkctl-sql-runner.jar"
-                try """
-                SET 'execution.runtime-mode' = 'batch';
-                CREATE TABLE numbers (n INT) WITH ('connector' = 'datagen', 'number-of-rows' = '10',
-                  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '10');
-                CREATE TABLE totals (total BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file://\(dir)/out', 'format' = 'csv');
-                INSERT INTO totals SELECT CAST(SUM(n) AS BIGINT) FROM numbers;
-                """.write(toFile: dir + "/sum.sql", atomically: true, encoding: .utf8)
-                let alice = "alice@\(realm.kdc.realm)"
                 let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/alice/.flinkctl"
-                let auth = ["--rm", cluster.url, "--keytab", realm.alice, "--principal", alice]
-                let r = try run(flinkctlBinary, ["submit"] + auth + ["--staging", root, "--sql", dir + "/sum.sql", "--name", "secured-hdfs"],
-                                environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": runner]) { $1 })
+                let auth = ["--rm", cluster.url, "--keytab", realm.alice, "--principal", job.alice]
+                let r = try run(flinkctlBinary, ["submit"] + auth + ["--staging", root, "--sql", job.script, "--name", "secured-hdfs"],
+                                environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": job.runner]) { $1 })
                 #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-                let out = (FileManager.default.enumerator(atPath: dir + "/out")?.allObjects as? [String] ?? [])
-                    .filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
-                    .compactMap { try? String(contentsOfFile: dir + "/out/" + $0, encoding: .utf8) }.joined()
-                #expect(out == "55\n")
+                #expect(job.output == "55\n")
 
                 // Everything was written as alice, through SPNEGO: the directory is hers,
                 // private, and the keytab in it readable by her alone.
