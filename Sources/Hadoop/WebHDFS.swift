@@ -162,6 +162,14 @@ public final class WebHDFSClient: @unchecked Sendable {
         return try decode(HDFSFileStatusesEnvelope.self, r, "LISTSTATUS").fileStatuses.fileStatus
     }
 
+    /// RENAME; false (HDFS's answer, not an error) when the source is
+    /// missing or the destination is a file that exists.
+    @discardableResult
+    public func rename(_ path: String, to destination: String) throws -> Bool {
+        let r = try send("PUT", try url(path, "RENAME", [("destination", destination)]), expect: [200])
+        return try decode(HDFSBooleanAnswer.self, r, "RENAME").boolean
+    }
+
     /// DELETE; false when nothing was there.
     @discardableResult
     public func delete(_ path: String, recursive: Bool) throws -> Bool {

@@ -7,8 +7,8 @@ import NIOCore
 /// WebHDFS (`/webhdfs/v1`) on the embedded cluster: the NameNode and the one
 /// DataNode in one, files kept under `DIR/hdfs`. It answers as Hadoop does:
 /// CREATE and OPEN redirect (307) from the NameNode step to the DataNode
-/// step (`&datanode=true` here), CREATE's second step answers 201, MKDIRS and
-/// DELETE `{"boolean": …}`, errors a RemoteException with Java's exception
+/// step (`&datanode=true` here), CREATE's second step answers 201, MKDIRS,
+/// RENAME and DELETE `{"boolean": …}`, errors a RemoteException with Java's exception
 /// names and Hadoop's statuses (FileNotFoundException 404, IllegalArgument 400,
 /// FileAlreadyExists and other IOExceptions 403). Default permissions are
 /// HDFS's: 755 for directories, 644 for files, no umask. Every file belongs
@@ -139,7 +139,36 @@ extension RESTRouter {
             try fm.removeItem(atPath: local)
             return json(HDFSBooleanAnswer(true))
 
-        case (_, "GETFILESTATUS"), (_, "LISTSTATUS"), (_, "MKDIRS"), (_, "CREATE"), (_, "OPEN"), (_, "DELETE"):
+        case (.put, "RENAME"):
+            // As HDFS's rename: false (not an error) when the source is missing,
+            // the destination's parent is missing or the destination is a file;
+            // into a destination that is a directory, the source moves inside it.
+            _ = try requireUser(request)
+            guard let destination = query(request, "destination"), destination.hasPrefix("/") else {
+                throw WebHDFSError.illegal("Invalid value for webhdfs parameter \"destination\": \(query(request, "destination") ?? "null")")
+            }
+            let dparts = destination.split(separator: "/").map(String.init)
+            guard !dparts.contains(where: { $0 == ".." || $0 == "." || $0.contains("\0") }), !dparts.isEmpty else {
+                throw WebHDFSError.illegal("Invalid path: \(destination)")
+            }
+            var target = (hdfsRoot as NSString).appendingPathComponent(dparts.joined(separator: "/"))
+            var isDir: ObjCBool = false
+            guard path != "/", fm.fileExists(atPath: local) else { return json(HDFSBooleanAnswer(false)) }
+            if fm.fileExists(atPath: target, isDirectory: &isDir) {
+                guard isDir.boolValue else { return json(HDFSBooleanAnswer(false)) }
+                target = (target as NSString).appendingPathComponent((local as NSString).lastPathComponent)
+                guard !fm.fileExists(atPath: target) else { return json(HDFSBooleanAnswer(false)) }
+            }
+            guard fm.fileExists(atPath: (target as NSString).deletingLastPathComponent, isDirectory: &isDir), isDir.boolValue,
+                  !(target + "/").hasPrefix(local + "/") else {
+                return json(HDFSBooleanAnswer(false))
+            }
+            guard rename(local, target) == 0 else {
+                throw WebHDFSError.io("IOException", "cannot rename \(path) to \(destination): \(String(cString: strerror(errno)))")
+            }
+            return json(HDFSBooleanAnswer(true))
+
+        case (_, "GETFILESTATUS"), (_, "LISTSTATUS"), (_, "MKDIRS"), (_, "CREATE"), (_, "OPEN"), (_, "DELETE"), (_, "RENAME"):
             throw WebHDFSError.illegal("Invalid value for webhdfs parameter \"op\": \(op) is not a valid \(method.rawValue) operation.")
         default:
             throw WebHDFSError(status: 400, exception: "UnsupportedOperationException", javaClassName: "java.lang.UnsupportedOperationException",

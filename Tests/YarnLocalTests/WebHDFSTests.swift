@@ -57,6 +57,33 @@ struct WebHDFSTests {
         }
     }
 
+    @Test("RENAME moves a file, into a directory too; a missing source or an existing file as destination is false")
+    func rename() async throws {
+        try await withTestCluster { cluster in
+            let fs = try WebHDFSClient(baseURL: cluster.url, user: "alice")
+            try fs.mkdirs("/c", permission: "700")
+            try fs.create("/c/a.tmp", data: Array("one".utf8), permission: "600")
+            #expect(try fs.rename("/c/a.tmp", to: "/c/a"))
+            #expect(try fs.status("/c/a.tmp") == nil && fs.open("/c/a") == Array("one".utf8))
+            #expect(try fs.status("/c/a")?.permission == "600")
+            try fs.create("/c/b.tmp", data: Array("two".utf8))
+            #expect(try fs.rename("/c/b.tmp", to: "/c/a") == false, "a file is not renamed over another")
+            #expect(try fs.open("/c/a") == Array("one".utf8))
+            #expect(try fs.rename("/c/missing", to: "/c/x") == false)
+            #expect(try fs.rename("/c/b.tmp", to: "/no/such/parent") == false)
+            try fs.mkdirs("/d")
+            #expect(try fs.rename("/c/b.tmp", to: "/d"))
+            #expect(try fs.open("/d/b.tmp") == Array("two".utf8))
+            #expect(try fs.rename("/d", to: "/d/inside") == false, "a directory does not move into itself")
+            do {
+                _ = try fs.rename("/c/a", to: "relative")
+                Issue.record("a relative destination was taken")
+            } catch let e as HadoopError {
+                #expect(e.status == 400, "\(e)")
+            }
+        }
+    }
+
     @Test("CREATE's first step redirects with no body taken; bad input gets Hadoop's statuses and RemoteException")
     func protocolAndErrors() async throws {
         try await withTestCluster { cluster in

@@ -29,6 +29,16 @@ def test_hdfscli_writes_reads_lists_and_deletes(cluster):
     with client.read("/user/carol/staging/job.jar") as reader:
         assert reader.read() == b"x"
 
+    # Rename, as HdfsCLI calls it; HDFS answers false (HdfsCLI raises) onto an existing file.
+    client.write("/user/carol/staging/next.tmp", data=b"y")
+    client.rename("/user/carol/staging/next.tmp", "/user/carol/staging/next")
+    assert sorted(client.list("/user/carol/staging")) == ["job.jar", "next"]
+    try:
+        client.rename("/user/carol/staging/next", "/user/carol/staging/job.jar")
+        raise AssertionError("rename over an existing file succeeded")
+    except HdfsError as e:
+        assert "Unable to rename" in str(e)
+
     assert client.status("/user/carol/nope", strict=False) is None
     assert client.delete("/user/carol", recursive=True) is True
     assert client.delete("/user/carol", recursive=True) is False
