@@ -26,6 +26,9 @@ public struct Deployment: Codable, Sendable {
     /// directory) and its principal: the appmaster logs in from it to talk
     /// to a Kerberized ResourceManager, and Flink's own login uses it too.
     public var kerberos: KerberosLogin?
+    /// With HDFS staging, the files this deployment shares with others
+    /// (name → HDFS path in the staging root's `.cache`), uploaded once.
+    public var sharedFiles: [String: String]?
 
     public struct KerberosLogin: Codable, Sendable, Equatable {
         public var keytab: String

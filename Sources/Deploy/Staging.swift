@@ -174,6 +174,9 @@ struct Stager {
     let area: StagingArea
     let progress: @Sendable (String) -> Void
     private(set) var names: [String] = []
+    /// Shared files (name → path in the cache), named in the service but not
+    /// in the deployment's own directory.
+    private(set) var shared: [String: String] = [:]
     private(set) var bytes: Int64 = 0
 
     /// Creates the staging directory (700).
@@ -210,6 +213,66 @@ struct Stager {
         }
     }
 
+    /// Stages a file that deployments share (the container program, the SQL
+    /// runner). With HDFS staging it goes once into `.cache` beside the
+    /// deployments' directories, named by its content: a later deployment of
+    /// the same file names that copy instead of uploading it again. Locally it
+    /// is staged like any other file (a hard link costs nothing).
+    mutating func putShared(_ source: String, as name: String, permission: mode_t = 0o644) throws -> String {
+        guard case .webHDFS(_, let dir) = area.location else { return try put(source, as: name, permission: permission) }
+        guard let data = FileManager.default.contents(atPath: source) else {
+            throw FlinkError(.configuration, "cannot read \(source) to stage it")
+        }
+        let cache = (dir as NSString).deletingLastPathComponent + "/" + Self.cacheDirectory
+        let entry = cache + "/" + name + "-" + Self.fingerprint(data)
+        let progress = self.progress
+        let uploaded = try area.remote { hdfs -> Bool in
+            if let st = try hdfs.status(entry), st.length == Int64(data.count) { return false }
+            try hdfs.mkdirs(cache, permission: "700")
+            // Written under a name of its own, then renamed into place: a
+            // container localizing the entry never finds half of it.
+            let temporary = entry + ".tmp-\(getpid())-\(Int64(Date().timeIntervalSince1970 * 1000))"
+            progress("Uploading \(name) (\(Self.megabytes(Int64(data.count)))) to \(area.location.parent.appending(Self.cacheDirectory)), once")
+            try hdfs.create(temporary, data: [UInt8](data), permission: String(permission, radix: 8), overwrite: true)
+            if try !hdfs.rename(temporary, to: entry) {
+                // Another submit put the same file there first.
+                _ = try? hdfs.delete(temporary, recursive: false)
+                guard try hdfs.status(entry)?.length == Int64(data.count) else {
+                    throw FlinkError(.configuration, "cannot put \(name) into \(cache)")
+                }
+            }
+            return true
+        }
+        if !uploaded { progress("Reusing \(name) from \(area.location.parent.appending(Self.cacheDirectory))") }
+        return useShared(name, entry: entry, bytes: uploaded ? Int64(data.count) : 0)
+    }
+
+    private mutating func useShared(_ name: String, entry: String, bytes: Int64) -> String {
+        shared[name] = entry
+        self.bytes += bytes
+        return containerPath(name)
+    }
+
+    /// Where shared files go, beside the deployments' directories.
+    static let cacheDirectory = ".cache"
+
+    /// A 64-bit fingerprint of a file's bytes with its length (FNV-1a over
+    /// 8-byte words): names a shared file by its content, not for security.
+    static func fingerprint(_ data: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        data.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for i in 0..<words {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x0000_0100_0000_01b3
+            }
+            for i in (words * 8)..<raw.count {
+                hash = (hash ^ UInt64(raw[i])) &* 0x0000_0100_0000_01b3
+            }
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(data.count)
+    }
+
     /// Stages a keytab: private to its owner (0400), refused if others can read it.
     mutating func putKeytab(_ source: String) throws -> String {
         let data = try readPrivateKeytab(source)
@@ -231,8 +294,11 @@ struct Stager {
 
     /// Stages again a file that an earlier deployment staged: read from its
     /// staging area when it was localized from HDFS, else from its path.
-    mutating func carry(_ path: String, from old: StagingArea, keytab: Bool = false) throws -> String {
+    mutating func carry(_ path: String, from old: StagingArea, shared: [String: String]? = nil, keytab: Bool = false) throws -> String {
         let name = (path as NSString).lastPathComponent
+        if area.location.isRemote, let entry = shared?[name], path.hasPrefix(Deployment.localizedDirectory + "/") {
+            return useShared(name, entry: entry, bytes: 0)
+        }
         guard old.location.isRemote, path.hasPrefix(Deployment.localizedDirectory + "/") else {
             return keytab ? try putKeytab(path) : try put(path, as: name)
         }
@@ -261,12 +327,15 @@ struct Stager {
         bytes += Int64(data.count)
     }
 
-    var summary: String { "Staged \(names.count) files (\(Self.megabytes(bytes))) in \(area.location)" }
+    var summary: String {
+        "Staged \(names.count + shared.count) files (\(Self.megabytes(bytes)) written) in \(area.location)"
+    }
 
     /// The files YARN localizes into each container; none with local staging.
     var localized: [ConfigFile] {
         guard area.location.isRemote else { return [] }
         return names.map { ConfigFile(type: "STATIC", destFile: $0, srcFile: area.location.resourceURI($0)) }
+            + shared.sorted { $0.key < $1.key }.map { ConfigFile(type: "STATIC", destFile: $0.key, srcFile: "hdfs://" + $0.value) }
     }
 
     static func megabytes(_ bytes: Int64) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }

@@ -102,7 +102,7 @@ public struct Submitter: Sendable {
         defer { if !created { try? stager.area.removeAll() } }
 
         let container = containerExecutable()
-        let binary = try stager.put(container.path, as: container.name, permission: 0o700)
+        let binary = try stager.putShared(container.path, as: container.name, permission: 0o700)
         var jars: [String] = []
         var finalMode = mode
         switch request.job {
@@ -110,7 +110,7 @@ public struct Submitter: Sendable {
             guard let runner = request.sqlRunnerJar, FileManager.default.fileExists(atPath: runner) else {
                 throw FlinkError(.configuration, "the SQL runner jar is missing (\(request.sqlRunnerJar ?? "not built")): run scripts/setup.sh to build it")
             }
-            jars.append(try stager.put(runner, as: "flinkctl-sql-runner.jar"))
+            jars.append(try stager.putShared(runner, as: "flinkctl-sql-runner.jar"))
             let sql = try stager.put(jobFile!, as: "job.sql")
             finalMode = .application(jobClass: sqlRunnerClass, arguments: [sql] + arguments)
         case .jar(let file, _, _):
@@ -142,6 +142,7 @@ public struct Submitter: Sendable {
                                     stagingDirectory: location.description, resourceManagerURLs: resourceManagerURLs, user: user,
                                     queue: request.queue)
         deployment.kerberos = kerberos
+        deployment.sharedFiles = stager.shared.isEmpty ? nil : stager.shared
         try stager.putRecord(deployment)
         progress(stager.summary)
         let status = try createService(for: deployment, binary: binary, files: stager.localized)
@@ -189,10 +190,10 @@ public struct Submitter: Sendable {
         var created = false
         defer { if !created { try? stager.area.removeAll() } }
         let container = containerExecutable()
-        let binary = try stager.put(container.path, as: container.name, permission: 0o700)
+        let binary = try stager.putShared(container.path, as: container.name, permission: 0o700)
         var new = old
         new.stagingDirectory = location.description
-        let userJars = try old.userJars.map { try stager.carry($0, from: oldArea) }
+        let userJars = try old.userJars.map { try stager.carry($0, from: oldArea, shared: old.sharedFiles) }
         new.userJars = userJars
         if case .application(let cls, let args) = old.mode {
             new.mode = .application(jobClass: cls, arguments: try args.map { arg in
@@ -219,6 +220,7 @@ public struct Submitter: Sendable {
             throw FlinkError(.job, "\(old.name) is still \(existing.state?.rawValue ?? "running"): stop its job with a savepoint first")
         }
         try? services.destroy(old.name)
+        new.sharedFiles = stager.shared.isEmpty ? nil : stager.shared
         try stager.putRecord(new)
         progress(stager.summary)
         let status = try createService(for: new, binary: binary, files: stager.localized)
