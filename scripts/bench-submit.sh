@@ -3,7 +3,8 @@
 # in the same run:
 #   1. flinkctl submit --detached until the job is RUNNING, against starting
 #      the same JobManager and TaskManager JVMs by hand, in parallel, until the
-#      same job is RUNNING (target: within 1.2x);
+#      same job is RUNNING (target: within 1.2x); also staged in HDFS over
+#      WebHDFS, first (uploading the shared files) and later (from the cache);
 #   2. flinkctl list and status against a bare curl of the same REST resource
 #      (target: within 2x) and against Flink's own JVM CLI `flink list`;
 #   3. the appmaster's resident memory while the job runs (target: < 20 MB).
@@ -50,6 +51,19 @@ for i in $(seq "$RUNS"); do
     AM_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$AM_PID/status")
   fi
   "$BIN" cancel "bench-$i" --rm "$URL" >/dev/null
+done
+
+# The same, staged in the cluster's HDFS over WebHDFS: the first submit
+# uploads the container program and runner into the cache, later ones only
+# their own files.
+HDFS_ROOT="${URL/http:/webhdfs:}/user/bench/.flinkctl"
+HDFS_TIMES=()
+for i in $(seq $((RUNS + 1))); do
+  t0=$(now)
+  "$BIN" submit --rm "$URL" --user bench --staging "$HDFS_ROOT" --sql "$WORK/job.sql" --name "hdfs-$i" --detached >/dev/null
+  t1=$(now)
+  HDFS_TIMES+=("$(echo "$t1 - $t0" | bc)")
+  "$BIN" cancel "hdfs-$i" --rm "$URL" --user bench >/dev/null
 done
 
 # By hand: the same JVMs, flags from Flink's own BashJavaUtils, started together.
@@ -103,6 +117,8 @@ YAML
 done
 
 # --- 2. list and status -----------------------------------------------------
+# The cluster now also holds the stopped deployments of part 1, local and in
+# HDFS: list reads each one's result (over WebHDFS for those in HDFS).
 "$BIN" submit --rm "$URL" --sql "$WORK/job.sql" --name bench-status --detached >/dev/null
 JM_REST=$("$BIN" status bench-status --rm "$URL" --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["rest"])')
 # Measure in steady state: the job RUNNING and its JVMs past their start-up
@@ -125,7 +141,7 @@ hyperfine -N --warmup 1 --runs 5 --export-json "$WORK/flink.json" \
   "java $JAVA_OPTS -cp $(ls "$FLINK"/lib/*.jar | tr '\n' ':') org.apache.flink.client.cli.CliFrontend list -m ${JM_REST#http://}" >/dev/null
 "$BIN" cancel bench-status --rm "$URL" >/dev/null
 
-python3 - "$WORK" "$WORK/flink.json" "$AM_RSS" "${SUBMIT_TIMES[*]}" "${HAND_TIMES[*]}" <<'PY'
+python3 - "$WORK" "$WORK/flink.json" "$AM_RSS" "${SUBMIT_TIMES[*]}" "${HAND_TIMES[*]}" "${HDFS_TIMES[*]}" <<'PY'
 import json, statistics, sys
 rounds = [json.load(open(f"{sys.argv[1]}/cli-{i}.json"))["results"] for i in range(1, 6)]
 times = [sum((r[k]["times"] for r in rounds), []) for k in range(5)]
@@ -133,10 +149,15 @@ flink_list = statistics.median(json.load(open(sys.argv[2]))["results"][0]["times
 am_rss = float(sys.argv[3]) / 1024
 submit = [float(x) for x in sys.argv[4].split()]
 hand = [float(x) for x in sys.argv[5].split()]
+hdfs = [float(x) for x in sys.argv[6].split()]
 m = [statistics.median(t) for t in times]
 ls, curl_ls, st, curl_st, curl_jm = m
 print()
 print(f"submit → RUNNING (median of {len(submit)}):  {statistics.median(submit):.2f} s   ({statistics.median(submit) / statistics.median(hand):.2f}x of JVMs by hand in parallel: {statistics.median(hand):.2f} s; target <= 1.2x)")
+local = statistics.median(submit)
+later = statistics.median(hdfs[1:])
+print(f"  staged in HDFS (WebHDFS): first {hdfs[0]:.2f} s ({hdfs[0] / local:.2f}x of local staging; uploads the shared files), "
+      f"later {later:.2f} s ({later / local:.2f}x of local staging, {later / statistics.median(hand):.2f}x of by hand)")
 print(f"flinkctl list (median of 50):   {ls * 1000:.1f} ms  ({ls / curl_ls:.2f}x of curl {curl_ls * 1000:.1f} ms; target <= 2x)  ({flink_list / ls:.0f}x faster than `flink list`: {flink_list * 1000:.0f} ms)")
 print(f"flinkctl status:                {st * 1000:.1f} ms  ({st / curl_st:.2f}x of curl {curl_st * 1000:.1f} ms; target <= 2x)")
 print(f"  both also ask the JobManager for its job; curl of its /jobs alone: {curl_jm * 1000:.1f} ms,")

@@ -66,15 +66,40 @@ extension ClusterOptions {
         return (services, submitter)
     }
 
-    /// A deployment's staging area, reached as this command reaches the
-    /// ResourceManager: the same user, TLS settings and Kerberos login.
-    /// Nil when the service names none.
+    /// A deployment's staging area (nil when the service names none).
     func stagingArea(_ text: String?, endpoint: RESTEndpoint) throws -> StagingArea? {
+        try StagingAccess(cluster: self, endpoint: endpoint).area(text)
+    }
+}
+
+/// Opens deployments' staging areas as this command reaches the
+/// ResourceManager: the same user, TLS settings and Kerberos login. The
+/// transport options (a truststore to decrypt, say) are worked out once, and
+/// only when a staging area is in HDFS.
+final class StagingAccess: @unchecked Sendable {
+    // @unchecked: `options` is touched only while `lock` is held.
+    let cluster: ClusterOptions
+    let endpoint: RESTEndpoint
+    private let lock = NSLock()
+    private var options: TransportOptions?
+
+    init(cluster: ClusterOptions, endpoint: RESTEndpoint) {
+        self.cluster = cluster
+        self.endpoint = endpoint
+    }
+
+    func area(_ text: String?) throws -> StagingArea? {
         guard let text, let location = try? StagingLocation(parsing: text) else { return nil }
         guard location.isRemote else { return try StagingArea(location, user: nil) }
+        let transport = try lock.withLock {
+            if let options { return options }
+            let made = try cluster.transportOptions()
+            options = made
+            return made
+        }
         var fresh: (@Sendable () throws -> Void)? = nil
         if let login = endpoint.login { fresh = { try login.ensureTicket() } }
-        return try StagingArea(location, user: endpoint.address.user, options: try transportOptions(), beforeRequest: fresh)
+        return try StagingArea(location, user: endpoint.address.user, options: transport, beforeRequest: fresh)
     }
 }
 
@@ -362,27 +387,48 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try flinkErrors {
             let services = ServicesClient(endpoint: try cluster.endpoint())
-            var rows: [Row] = []
-            for s in try services.list() where s.description?.hasPrefix("Apache Flink") == true {
-                var row = Row(name: s.name ?? "", state: s.state?.rawValue ?? "", application: s.id)
-                let area = try? cluster.stagingArea(s.configuration?.env?["FLINKCTL_STAGING"], endpoint: services.endpoint)
-                if s.state != .STOPPED, let area, let jm = JobManagerAddress.read(from: area) {
-                    row.rest = jm.restURL
-                    if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)).newestJob()) ?? nil {
-                        row.job = job.jid
-                        row.jobState = job.state
-                    }
-                }
-                if row.jobState == nil, let area, let r = JobResult.read(from: area) {
-                    row.job = r.jobId
-                    row.jobState = r.state
-                }
-                rows.append(row)
+            let flink = try services.list().filter { $0.description?.hasPrefix("Apache Flink") == true }
+            let access = StagingAccess(cluster: cluster, endpoint: services.endpoint)
+            // Each deployment's job is asked of its own JobManager or staging area
+            // (over WebHDFS when in HDFS), all at once: a list of many deployments
+            // takes about as long as the slowest one.
+            let found = Rows(count: flink.count)
+            DispatchQueue.concurrentPerform(iterations: flink.count) { i in
+                found.set(i, Self.row(flink[i], area: try? access.area(flink[i].configuration?.env?["FLINKCTL_STAGING"])))
             }
+            let rows = found.all
             if output.output == .json { return try printJSON(rows) }
             printTable(["NAME", "SERVICE", "APPLICATION", "JOB", "JOB-STATE", "REST"],
                        rows.map { [$0.name, $0.state, $0.application ?? "", $0.job ?? "", $0.jobState ?? "", $0.rest ?? ""] })
         }
+    }
+}
+
+extension ListCommand {
+    static func row(_ s: Service, area: StagingArea?) -> Row {
+        var row = Row(name: s.name ?? "", state: s.state?.rawValue ?? "", application: s.id)
+        if s.state != .STOPPED, let area, let jm = JobManagerAddress.read(from: area) {
+            row.rest = jm.restURL
+            if let job = (try? FlinkRESTClient(baseURL: jm.restURL, options: .timeouts(connect: 1, total: 3)).newestJob()) ?? nil {
+                row.job = job.jid
+                row.jobState = job.state
+            }
+        }
+        if row.jobState == nil, let area, let r = JobResult.read(from: area) {
+            row.job = r.jobId
+            row.jobState = r.state
+        }
+        return row
+    }
+
+    /// Rows filled in from several threads, kept in the services' order.
+    final class Rows: @unchecked Sendable {
+        // @unchecked: `rows` is touched only while `lock` is held.
+        private let lock = NSLock()
+        private var rows: [Row?]
+        init(count: Int) { rows = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ row: Row) { lock.withLock { rows[i] = row } }
+        var all: [Row] { lock.withLock { rows.compactMap { $0 } } }
     }
 }
 
