@@ -4,7 +4,8 @@
 #   1. flinkctl submit --detached until the job is RUNNING, against starting
 #      the same JobManager and TaskManager JVMs by hand, in parallel, until the
 #      same job is RUNNING (target: within 1.2x); also staged in HDFS over
-#      WebHDFS, first (uploading the shared files) and later (from the cache);
+#      WebHDFS, first (uploading the shared files) and later (from the cache),
+#      after part 2, once no job runs;
 #   2. flinkctl list and status against a bare curl of the same REST resource
 #      (target: within 2x) and against Flink's own JVM CLI `flink list`;
 #   3. the appmaster's resident memory while the job runs (target: < 20 MB).
@@ -51,19 +52,6 @@ for i in $(seq "$RUNS"); do
     AM_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$AM_PID/status")
   fi
   "$BIN" cancel "bench-$i" --rm "$URL" >/dev/null
-done
-
-# The same, staged in the cluster's HDFS over WebHDFS: the first submit
-# uploads the container program and runner into the cache, later ones only
-# their own files.
-HDFS_ROOT="${URL/http:/webhdfs:}/user/bench/.flinkctl"
-HDFS_TIMES=()
-for i in $(seq $((RUNS + 1))); do
-  t0=$(now)
-  "$BIN" submit --rm "$URL" --user bench --staging "$HDFS_ROOT" --sql "$WORK/job.sql" --name "hdfs-$i" --detached >/dev/null
-  t1=$(now)
-  HDFS_TIMES+=("$(echo "$t1 - $t0" | bc)")
-  "$BIN" cancel "hdfs-$i" --rm "$URL" --user bench >/dev/null
 done
 
 # By hand: the same JVMs, flags from Flink's own BashJavaUtils, started together.
@@ -117,8 +105,6 @@ YAML
 done
 
 # --- 2. list and status -----------------------------------------------------
-# The cluster now also holds the stopped deployments of part 1, local and in
-# HDFS: list reads each one's result (over WebHDFS for those in HDFS).
 "$BIN" submit --rm "$URL" --sql "$WORK/job.sql" --name bench-status --detached >/dev/null
 JM_REST=$("$BIN" status bench-status --rm "$URL" --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["rest"])')
 # Measure in steady state: the job RUNNING and its JVMs past their start-up
@@ -141,6 +127,24 @@ hyperfine -N --warmup 1 --runs 5 --export-json "$WORK/flink.json" \
   "java $JAVA_OPTS -cp $(ls "$FLINK"/lib/*.jar | tr '\n' ':') org.apache.flink.client.cli.CliFrontend list -m ${JM_REST#http://}" >/dev/null
 "$BIN" cancel bench-status --rm "$URL" >/dev/null
 
+# The same, staged in the cluster's HDFS over WebHDFS: the first submit
+# uploads the container program and runner into the cache, later ones only
+# their own files.
+HDFS_ROOT="${URL/http:/webhdfs:}/user/bench/.flinkctl"
+HDFS_TIMES=()
+for i in $(seq $((RUNS + 1))); do
+  t0=$(now)
+  "$BIN" submit --rm "$URL" --user bench --staging "$HDFS_ROOT" --sql "$WORK/job.sql" --name "hdfs-$i" --detached >/dev/null
+  t1=$(now)
+  HDFS_TIMES+=("$(echo "$t1 - $t0" | bc)")
+  "$BIN" cancel "hdfs-$i" --rm "$URL" --user bench >/dev/null
+done
+# list once more, with these stopped deployments in HDFS among the others:
+# it reads each one's result over WebHDFS.
+hyperfine -N --warmup 2 --runs 20 --export-json "$WORK/list-hdfs.json" \
+  "$BIN list --rm $URL --user bench" \
+  "curl -s $URL/app/v1/services" >/dev/null
+
 python3 - "$WORK" "$WORK/flink.json" "$AM_RSS" "${SUBMIT_TIMES[*]}" "${HAND_TIMES[*]}" "${HDFS_TIMES[*]}" <<'PY'
 import json, statistics, sys
 rounds = [json.load(open(f"{sys.argv[1]}/cli-{i}.json"))["results"] for i in range(1, 6)]
@@ -150,6 +154,7 @@ am_rss = float(sys.argv[3]) / 1024
 submit = [float(x) for x in sys.argv[4].split()]
 hand = [float(x) for x in sys.argv[5].split()]
 hdfs = [float(x) for x in sys.argv[6].split()]
+list_hdfs = [statistics.median(r["times"]) for r in json.load(open(f"{sys.argv[1]}/list-hdfs.json"))["results"]]
 m = [statistics.median(t) for t in times]
 ls, curl_ls, st, curl_st, curl_jm = m
 print()
@@ -159,6 +164,8 @@ later = statistics.median(hdfs[1:])
 print(f"  staged in HDFS (WebHDFS): first {hdfs[0]:.2f} s ({hdfs[0] / local:.2f}x of local staging; uploads the shared files), "
       f"later {later:.2f} s ({later / local:.2f}x of local staging, {later / statistics.median(hand):.2f}x of by hand)")
 print(f"flinkctl list (median of 50):   {ls * 1000:.1f} ms  ({ls / curl_ls:.2f}x of curl {curl_ls * 1000:.1f} ms; target <= 2x)  ({flink_list / ls:.0f}x faster than `flink list`: {flink_list * 1000:.0f} ms)")
+print(f"  and with {len(hdfs)} more stopped ones staged in HDFS (each one's result read over WebHDFS): "
+      f"{list_hdfs[0] * 1000:.1f} ms ({list_hdfs[0] / list_hdfs[1]:.2f}x of curl {list_hdfs[1] * 1000:.1f} ms)")
 print(f"flinkctl status:                {st * 1000:.1f} ms  ({st / curl_st:.2f}x of curl {curl_st * 1000:.1f} ms; target <= 2x)")
 print(f"  both also ask the JobManager for its job; curl of its /jobs alone: {curl_jm * 1000:.1f} ms,")
 print(f"  so list is {ls / (curl_ls + curl_jm):.2f}x and status {st / (curl_st + curl_jm):.2f}x of the two curls together")
