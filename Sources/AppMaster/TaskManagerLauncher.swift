@@ -38,7 +38,7 @@ public struct TaskManagerLauncher {
             guard Date() < deadline else {
                 throw FlinkError(.job, "no JobManager address in \(staging) after \(Int(waitTimeout)) s")
             }
-            usleep(deployment.staging.isRemote ? 250_000 : 100_000)
+            usleep(100_000)
             address = JobManagerAddress.read(from: area)
         }
         let confDir = (workDir as NSString).appendingPathComponent("conf")
