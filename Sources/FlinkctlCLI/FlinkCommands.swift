@@ -30,13 +30,13 @@ final class DeployedFlink {
     let staging: String?
     let area: StagingArea?
 
-    init(name: String, services: ServicesClient, cluster: ClusterOptions) throws {
+    init(name: String, services: ServicesClient) throws {
         service = try services.get(name)
         guard service.description?.hasPrefix("Apache Flink") == true else {
             throw CLIError("\(name) is a YARN service but not a Flink deployment made by flinkctl")
         }
         staging = service.configuration?.env?["FLINKCTL_STAGING"]
-        area = try cluster.stagingArea(staging, endpoint: services.endpoint)
+        area = try stagingArea(staging, endpoint: services.endpoint)
     }
 
     /// Read once per command: with HDFS staging each read is a WebHDFS call.
@@ -62,55 +62,28 @@ extension ClusterOptions {
         let services = ServicesClient(endpoint: endpoint)
         var submitter = Submitter(services: services, resourceManagerURLs: endpoint.address.urls,
                                   user: endpoint.address.user, progress: { print($0) })
-        submitter.transport = try transportOptions()
+        submitter.transport = endpoint.http.options
         return (services, submitter)
     }
-
-    /// A deployment's staging area (nil when the service names none).
-    func stagingArea(_ text: String?, endpoint: RESTEndpoint) throws -> StagingArea? {
-        try StagingAccess(cluster: self, endpoint: endpoint).area(text)
-    }
 }
 
-/// Opens deployments' staging areas as this command reaches the
-/// ResourceManager: the same user, TLS settings and Kerberos login. The
-/// transport options (a truststore to decrypt, say) are worked out once, and
-/// only when a staging area is in HDFS.
-final class StagingAccess: @unchecked Sendable {
-    // @unchecked: `options` is touched only while `lock` is held.
-    let cluster: ClusterOptions
-    let endpoint: RESTEndpoint
-    private let lock = NSLock()
-    private var options: TransportOptions?
-
-    init(cluster: ClusterOptions, endpoint: RESTEndpoint) {
-        self.cluster = cluster
-        self.endpoint = endpoint
-    }
-
-    func area(_ text: String?) throws -> StagingArea? {
-        guard let text, let location = try? StagingLocation(parsing: text) else { return nil }
-        guard location.isRemote else { return try StagingArea(location, user: nil) }
-        let transport = try lock.withLock {
-            if let options { return options }
-            let made = try cluster.transportOptions()
-            options = made
-            return made
-        }
-        var fresh: (@Sendable () throws -> Void)? = nil
-        if let login = endpoint.login { fresh = { try login.ensureTicket() } }
-        return try StagingArea(location, user: endpoint.address.user, options: transport, beforeRequest: fresh)
-    }
+/// A deployment's staging area (nil when the service names none), reached as
+/// `endpoint` reaches the ResourceManager: the same user, TLS settings and
+/// Kerberos login.
+func stagingArea(_ text: String?, endpoint: RESTEndpoint) throws -> StagingArea? {
+    guard let text, let location = try? StagingLocation(parsing: text) else { return nil }
+    guard location.isRemote else { return try StagingArea(location, user: nil) }
+    var fresh: (@Sendable () throws -> Void)? = nil
+    if let login = endpoint.login { fresh = { try login.ensureTicket() } }
+    return try StagingArea(location, user: endpoint.address.user, options: endpoint.http.options, beforeRequest: fresh)
 }
 
-extension ClusterOptions {
-    /// The staging area of a deployment this command just staged.
-    func stagingArea(of deployment: Deployment, endpoint: RESTEndpoint) throws -> StagingArea {
-        guard let area = try stagingArea(deployment.stagingDirectory, endpoint: endpoint) else {
-            throw CLIError("\(deployment.stagingDirectory) is not a staging location")
-        }
-        return area
+/// The staging area of a deployment this command just staged.
+func stagingArea(of deployment: Deployment, endpoint: RESTEndpoint) throws -> StagingArea {
+    guard let area = try stagingArea(deployment.stagingDirectory, endpoint: endpoint) else {
+        throw CLIError("\(deployment.stagingDirectory) is not a staging location")
     }
+    return area
 }
 
 /// `--staging`, shared by the commands that stage a deployment.
@@ -202,7 +175,7 @@ struct SubmitCommand: ParsableCommand {
     }
 
     func follow(deployment: Deployment, services: ServicesClient) throws {
-        let area = try cluster.stagingArea(of: deployment, endpoint: services.endpoint)
+        let area = try stagingArea(of: deployment, endpoint: services.endpoint)
         let deadline = Date().addingTimeInterval(startTimeout)
         var lastLine = ""
         var running = false
@@ -278,7 +251,7 @@ struct SessionCommand: ParsableCommand {
                     taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: nil, fromSavepoint: nil,
                     flinkDist: flinkDist, stagingRoot: staging.root, sqlRunnerJar: nil)
                 let (deployment, status) = try submitter.submit(request)
-                let area = try cluster.stagingArea(of: deployment, endpoint: services.endpoint)
+                let area = try stagingArea(of: deployment, endpoint: services.endpoint)
                 print("Started service \(name): \(status.diagnostics ?? "")")
                 let deadline = Date().addingTimeInterval(startTimeout)
                 while Date() < deadline {
@@ -324,7 +297,7 @@ struct RunCommand: ParsableCommand {
         try flinkErrors {
             let file = jar ?? sql!
             guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError("--\(jar != nil ? "jar" : "sql") \(file): no such file") }
-            let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()), cluster: cluster)
+            let d = try DeployedFlink(name: session, services: ServicesClient(endpoint: try cluster.endpoint()))
             guard let rest = try d.rest() else {
                 throw CLIError("\(session) has no JobManager address yet: is the session running?", exitCode: ExitStatusCode.unhealthy)
             }
@@ -388,13 +361,12 @@ struct ListCommand: ParsableCommand {
         try flinkErrors {
             let services = ServicesClient(endpoint: try cluster.endpoint())
             let flink = try services.list().filter { $0.description?.hasPrefix("Apache Flink") == true }
-            let access = StagingAccess(cluster: cluster, endpoint: services.endpoint)
             // Each deployment's job is asked of its own JobManager or staging area
             // (over WebHDFS when in HDFS), all at once: a list of many deployments
             // takes about as long as the slowest one.
             let found = Rows(count: flink.count)
             DispatchQueue.concurrentPerform(iterations: flink.count) { i in
-                found.set(i, Self.row(flink[i], area: try? access.area(flink[i].configuration?.env?["FLINKCTL_STAGING"])))
+                found.set(i, Self.row(flink[i], area: try? stagingArea(flink[i].configuration?.env?["FLINKCTL_STAGING"], endpoint: services.endpoint)))
             }
             let rows = found.all
             if output.output == .json { return try printJSON(rows) }
@@ -446,7 +418,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try flinkErrors {
-            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()), cluster: cluster)
+            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
             let comps = d.service.components ?? []
             let tm = comps.first { $0.name == "taskmanager" }
             var report = Report(name: name, serviceState: d.service.state?.rawValue ?? "", application: d.service.id,
@@ -481,7 +453,7 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         try flinkErrors {
             let services = ServicesClient(endpoint: try cluster.endpoint())
-            let d = try DeployedFlink(name: name, services: services, cluster: cluster)
+            let d = try DeployedFlink(name: name, services: services)
             if let job = try? d.currentJob(), !job.isTerminal, let rest = try d.rest() {
                 if let dir = savepoint {
                     let location = try rest.stopWithSavepoint(job.jid, directory: absolute(dir))
@@ -517,7 +489,7 @@ struct DestroyCommand: ParsableCommand {
     func run() throws {
         try flinkErrors {
             let (services, submitter) = try cluster.submitter()
-            let d = try DeployedFlink(name: name, services: services, cluster: cluster)
+            let d = try DeployedFlink(name: name, services: services)
             try submitter.destroy(d.service, force: force)
             print("Destroyed service \(name)")
         }
@@ -539,7 +511,7 @@ struct RedeployCommand: ParsableCommand {
     func run() throws {
         try flinkErrors {
             let (services, submitter) = try cluster.submitter()
-            let d = try DeployedFlink(name: name, services: services, cluster: cluster)
+            let d = try DeployedFlink(name: name, services: services)
             guard let area = d.area, let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
                 throw CLIError("\(name) has no running job to redeploy", exitCode: ExitStatusCode.unhealthy)
             }
@@ -561,7 +533,7 @@ struct SavepointCommand: ParsableCommand {
 
     func run() throws {
         try flinkErrors {
-            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()), cluster: cluster)
+            let d = try DeployedFlink(name: name, services: ServicesClient(endpoint: try cluster.endpoint()))
             guard let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
                 throw CLIError("\(name) has no running job", exitCode: ExitStatusCode.unhealthy)
             }
