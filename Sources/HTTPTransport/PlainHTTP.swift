@@ -101,7 +101,14 @@ enum PlainHTTP {
             head += "Content-Length: \(request.body?.count ?? 0)\r\n"
         }
         head += "Connection: close\r\n\r\n"
-        try connection.send(Array(head.utf8) + (request.body ?? []))
+        // A large body (a jar, a Flink distribution) is sent as it is, not
+        // copied behind the head; a small one goes in the head's segment.
+        if let body = request.body, body.count > 65_536 {
+            try connection.send(Array(head.utf8))
+            try connection.send(body)
+        } else {
+            try connection.send(Array(head.utf8) + (request.body ?? []))
+        }
 
         var (status, headers) = try connection.readHead()
         while (100..<200).contains(status) { (status, headers) = try connection.readHead() }
@@ -173,6 +180,9 @@ enum PlainHTTP {
         var buffer: [UInt8] = []
         var position = 0
         var atEnd = false
+        /// Something of the request went out / the server answered before all of it did.
+        var sentAny = false
+        var answeredEarly = false
 
         init(fd: Int32, deadline: Double, timeout: Double, failure: @escaping (TransportError.Code, String) -> TransportError) {
             self.fd = fd
@@ -197,18 +207,19 @@ enum PlainHTTP {
         /// libcurl, sending stops there and that answer is read, rather than
         /// waiting for a socket that never drains until the timeout.
         func send(_ bytes: [UInt8]) throws {
+            guard !answeredEarly else { return }
             var sent = 0
             while sent < bytes.count {
                 let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-                if n > 0 { sent += n; continue }
+                if n > 0 { sent += n; sentAny = true; continue }
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 && errno == EAGAIN {
                     try wait(for: Int32(POLLOUT) | Int32(POLLIN))
-                    if answered() { return }
+                    if answered() { answeredEarly = true; return }
                     continue
                 }
                 // The peer closed after answering early: what it sent is still there to read.
-                if sent > 0 && (errno == EPIPE || errno == ECONNRESET) && answered() { return }
+                if sentAny && (errno == EPIPE || errno == ECONNRESET) && answered() { answeredEarly = true; return }
                 throw failure(.other, "Failed sending data to the peer: \(String(cString: strerror(errno)))")
             }
         }

@@ -98,14 +98,32 @@ extension RESTRouter {
             _ = try requireUser(request)
             guard onDataNode else { return redirectToDataNode(request) }
             let mode = try permission(request, default: 0o644)
-            var req = request
-            let body = try await req.collectBody(upTo: 2 * 1024 * 1024 * 1024)
             let parent = (local as NSString).deletingLastPathComponent
             try makeDirectories(parent, mode: 0o755)
-            // Written whole, then renamed into place: a reader never sees half a file.
+            // Written whole, then renamed into place: a reader never sees half a
+            // file. The body goes to disk as it arrives, as a DataNode writes
+            // blocks: a Flink distribution is not held in the cluster's memory.
             let temporary = (parent as NSString).appendingPathComponent(".webhdfs-\(UUID().uuidString)")
-            guard fm.createFile(atPath: temporary, contents: Data(body.readableBytesView), attributes: [.posixPermissions: mode]) else {
-                throw WebHDFSError.io("IOException", "cannot write \(path)")
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
+            guard fd >= 0 else { throw WebHDFSError.io("IOException", "cannot write \(path): \(String(cString: strerror(errno)))") }
+            do {
+                for try await chunk in request.body {
+                    try chunk.withUnsafeReadableBytes { bytes in
+                        var done = 0
+                        while done < bytes.count {
+                            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+                            if n < 0 && errno == EINTR { continue }
+                            guard n > 0 else { throw WebHDFSError.io("IOException", "cannot write \(path): \(String(cString: strerror(errno)))") }
+                            done += n
+                        }
+                    }
+                }
+                fchmod(fd, mode_t(mode))  // no umask, as HDFS
+                close(fd)
+            } catch {
+                close(fd)
+                unlink(temporary)
+                throw error
             }
             guard rename(temporary, local) == 0 else {
                 unlink(temporary)
