@@ -29,6 +29,9 @@ public struct Deployment: Codable, Sendable {
     /// With HDFS staging, the files this deployment shares with others
     /// (name → HDFS path in the staging root's `.cache`), uploaded once.
     public var sharedFiles: [String: String]?
+    /// With `--ship-flink`, the HDFS path of the distribution's archive: the
+    /// service's TARBALL artifact, unpacked by YARN into each container's `lib/`.
+    public var distributionArchive: String?
 
     public struct KerberosLogin: Codable, Sendable, Equatable {
         public var keytab: String
@@ -81,6 +84,9 @@ public struct Deployment: Codable, Sendable {
             path.hasPrefix(localizedDirectory + "/") ? (workDir as NSString).appendingPathComponent(path) : path
         }
         deployment.userJars = deployment.userJars.map(resolved)
+        if deployment.distributionArchive != nil {
+            deployment.distribution.home = (workDir as NSString).appendingPathComponent("lib")
+        }
         if let k = deployment.kerberos {
             deployment.kerberos = KerberosLogin(keytab: resolved(k.keytab), principal: k.principal)
             deployment.configuration["security.kerberos.login.keytab"] = resolved(k.keytab)

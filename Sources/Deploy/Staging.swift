@@ -206,10 +206,10 @@ struct Stager {
             names.append(name)
             return dest
         case .webHDFS:
-            guard let data = FileManager.default.contents(atPath: source) else {
+            guard let bytes = readBytes(source) else {
                 throw FlinkError(.configuration, "cannot read \(source) to stage it")
             }
-            return try upload(data, as: name, permission: permission)
+            return try upload(bytes, as: name, permission: permission)
         }
     }
 
@@ -220,7 +220,7 @@ struct Stager {
     /// is staged like any other file (a hard link costs nothing).
     mutating func putShared(_ source: String, as name: String, permission: mode_t = 0o644) throws -> String {
         guard case .webHDFS(_, let dir) = area.location else { return try put(source, as: name, permission: permission) }
-        guard let data = FileManager.default.contents(atPath: source) else {
+        guard let data = readBytes(source) else {
             throw FlinkError(.configuration, "cannot read \(source) to stage it")
         }
         let cache = (dir as NSString).deletingLastPathComponent + "/" + Self.cacheDirectory
@@ -233,7 +233,7 @@ struct Stager {
             // container localizing the entry never finds half of it.
             let temporary = entry + ".tmp-\(getpid())-\(Int64(Date().timeIntervalSince1970 * 1000))"
             progress("Uploading \(name) (\(Self.megabytes(Int64(data.count)))) to \(area.location.parent.appending(Self.cacheDirectory)), once")
-            try hdfs.create(temporary, data: [UInt8](data), permission: String(permission, radix: 8), overwrite: true)
+            try hdfs.create(temporary, data: data, permission: String(permission, radix: 8), overwrite: true)
             if try !hdfs.rename(temporary, to: entry) {
                 // Another submit put the same file there first.
                 _ = try? hdfs.delete(temporary, recursive: false)
@@ -247,6 +247,61 @@ struct Stager {
         return useShared(name, entry: entry, bytes: uploaded ? Int64(data.count) : 0)
     }
 
+    /// Ships the Flink distribution (its `lib/` and `plugins/`) as one
+    /// archive in `.cache`, keyed by its version and a fingerprint of its
+    /// files' names, sizes and times: the first deployment of a distribution
+    /// uploads it, later ones name it. Returns its HDFS path, which the service
+    /// names as its TARBALL artifact (YARN unpacks it into `lib/` in each
+    /// container). HDFS staging only.
+    mutating func putDistribution(_ distribution: FlinkDistribution) throws -> String {
+        guard case .webHDFS(_, let dir) = area.location else {
+            throw FlinkError(.configuration, "--ship-flink ships the distribution into HDFS: give --staging webhdfs://…")
+        }
+        let parts = ["lib", "plugins"].filter { FileManager.default.fileExists(atPath: (distribution.home as NSString).appendingPathComponent($0)) }
+        var listing = ""
+        for part in parts {
+            let root = (distribution.home as NSString).appendingPathComponent(part)
+            for case let rel as String in FileManager.default.enumerator(atPath: root) ?? NSEnumerator() {
+                var st = stat()
+                guard stat((root as NSString).appendingPathComponent(rel), &st) == 0 else { continue }
+                listing += "\(part)/\(rel)\t\(st.st_size)\t\(st.st_mtim.tv_sec)\n"
+            }
+        }
+        let cache = (dir as NSString).deletingLastPathComponent + "/" + Self.cacheDirectory
+        let name = "flink-\(distribution.version)-\(Self.fingerprint(Data(listing.utf8))).tar"
+        let entry = cache + "/" + name
+        if try area.remote({ try $0.status(entry) }) != nil {
+            progress("Reusing the Flink \(distribution.version) distribution from \(area.location.parent.appending(Self.cacheDirectory))")
+            return entry
+        }
+        let tarball = (NSTemporaryDirectory() as NSString).appendingPathComponent("flinkctl-\(getpid())-\(name)")
+        defer { unlink(tarball) }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-cf", tarball, "-C", distribution.home] + parts
+        tar.standardError = FileHandle.nullDevice
+        do { try tar.run() } catch { throw FlinkError(.configuration, "cannot run tar to pack \(distribution.home): \(error)") }
+        tar.waitUntilExit()
+        guard tar.terminationStatus == 0, let bytes = readBytes(tarball) else {
+            throw FlinkError(.configuration, "cannot pack the Flink distribution in \(distribution.home)")
+        }
+        progress("Uploading the Flink \(distribution.version) distribution (\(Self.megabytes(Int64(bytes.count)))) to \(area.location.parent.appending(Self.cacheDirectory)), once")
+        try area.remote { hdfs in
+            try hdfs.mkdirs(cache, permission: "700")
+            let temporary = entry + ".tmp-\(getpid())-\(Int64(Date().timeIntervalSince1970 * 1000))"
+            try hdfs.create(temporary, data: bytes, permission: "600", overwrite: true)
+            if try !hdfs.rename(temporary, to: entry) {
+                // Another submit shipped the same distribution first.
+                _ = try? hdfs.delete(temporary, recursive: false)
+                guard try hdfs.status(entry) != nil else {
+                    throw FlinkError(.configuration, "cannot put the Flink distribution into \(cache)")
+                }
+            }
+        }
+        self.bytes += Int64(bytes.count)
+        return entry
+    }
+
     private mutating func useShared(_ name: String, entry: String, bytes: Int64) -> String {
         shared[name] = entry
         self.bytes += bytes
@@ -258,9 +313,11 @@ struct Stager {
 
     /// A 64-bit fingerprint of a file's bytes with its length (FNV-1a over
     /// 8-byte words): names a shared file by its content, not for security.
-    static func fingerprint(_ data: Data) -> String {
+    static func fingerprint(_ data: some ContiguousBytes) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var length = 0
         data.withUnsafeBytes { raw in
+            length = raw.count
             let words = raw.count / 8
             for i in 0..<words {
                 hash = (hash ^ raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x0000_0100_0000_01b3
@@ -270,7 +327,7 @@ struct Stager {
             }
         }
         let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(data.count)
+        return String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(length)
     }
 
     /// Stages a keytab: private to its owner (0400), refused if others can read it.
@@ -288,7 +345,7 @@ struct Stager {
             bytes += Int64(data.count)
             return dest
         case .webHDFS:
-            return try upload(data, as: "flink.keytab", permission: 0o400)
+            return try upload([UInt8](data), as: "flink.keytab", permission: 0o400)
         }
     }
 
@@ -305,13 +362,15 @@ struct Stager {
         guard let data = old.read(name) else {
             throw FlinkError(.configuration, "\(old.location.appending(name)) cannot be read to stage it again")
         }
-        if area.location.isRemote { return try upload(data, as: name, permission: keytab ? 0o400 : 0o644) }
+        if area.location.isRemote { return try upload([UInt8](data), as: name, permission: keytab ? 0o400 : 0o644) }
         throw FlinkError(.configuration, "a deployment staged in HDFS is staged again in HDFS only")
     }
 
-    private mutating func upload(_ data: Data, as name: String, permission: mode_t) throws -> String {
+    private mutating func upload(_ data: [UInt8], as name: String, permission: mode_t) throws -> String {
         progress("Uploading \(name) (\(Self.megabytes(Int64(data.count)))) to \(area.location)")
-        try area.write(name, data, permission: permission)
+        try area.remote { hdfs in
+            try hdfs.create(area.path(name), data: data, permission: String(permission, radix: 8), overwrite: true)
+        }
         names.append(name)
         bytes += Int64(data.count)
         return containerPath(name)
@@ -339,4 +398,26 @@ struct Stager {
     }
 
     static func megabytes(_ bytes: Int64) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+}
+
+/// A whole file's bytes, read straight into the array a request sends.
+func readBytes(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { return nil }
+    let size = Int(st.st_size)
+    var ok = true
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        var done = 0
+        while done < size {
+            let n = read(fd, buffer.baseAddress! + done, size - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { ok = false; break }
+            done += n
+        }
+        count = done
+    }
+    return ok ? bytes : nil
 }

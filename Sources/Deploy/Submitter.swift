@@ -27,6 +27,9 @@ public struct SubmitRequest: Sendable {
     /// Ship this keytab with the deployment and log in as `principal` in it.
     public var keytab: String?
     public var principal: String?
+    /// Ship the Flink distribution into HDFS (once, cached) instead of naming
+    /// the path it has on the client, where the nodes may have none.
+    public var shipFlink = false
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
                 taskManagerMemory: String, queue: String?, overrides: [String], configFile: String?,
@@ -83,6 +86,9 @@ public struct Submitter: Sendable {
         _ = try TaskManagerMemory(configuration: config)
         _ = try JobManagerMemory(configuration: config)
 
+        if request.shipFlink, !(try StagingLocation(parsing: request.stagingRoot)).isRemote {
+            throw FlinkError(.configuration, "--ship-flink ships the distribution into HDFS: give --staging webhdfs://…")
+        }
         let (mode, jobFile) = try jobMode(request)
         // A stopped deployment of the same name is replaced (its application
         // stays in the ResourceManager's history); a running one is not.
@@ -143,6 +149,7 @@ public struct Submitter: Sendable {
                                     queue: request.queue)
         deployment.kerberos = kerberos
         deployment.sharedFiles = stager.shared.isEmpty ? nil : stager.shared
+        if request.shipFlink { deployment.distributionArchive = try stager.putDistribution(distribution) }
         try stager.putRecord(deployment)
         progress(stager.summary)
         let status = try createService(for: deployment, binary: binary, files: stager.localized)
@@ -273,6 +280,9 @@ public struct Submitter: Sendable {
         ], configuration: ServiceConfiguration(env: ["FLINKCTL_STAGING": staging], files: files.isEmpty ? nil : files),
            queue: deployment.queue)
         service.description = "Apache Flink \(deployment.distribution.version) (flinkctl)"
+        if let archive = deployment.distributionArchive {
+            service.artifact = Artifact(id: "hdfs://" + archive, type: "TARBALL")
+        }
         if let k = deployment.kerberos {
             let keytab = deployment.staging.isRemote ? deployment.staging.resourceURI((k.keytab as NSString).lastPathComponent)
                 : "file://" + k.keytab

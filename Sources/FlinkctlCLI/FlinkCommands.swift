@@ -91,6 +91,9 @@ struct StagingOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Where to stage the deployment's files: a directory the cluster's nodes share, or HDFS as webhdfs://NAMENODE:PORT/PATH (swebhdfs:// for https). Default: FLINKCTL_STAGING_ROOT, then ~/.flinkctl/staging.", valueName: "LOCATION"))
     var staging: String?
 
+    @Flag(name: .customLong("ship-flink"), help: "With staging in HDFS: ship the Flink distribution there too (uploaded once, then reused), for nodes that have none at the path it has here.")
+    var shipFlink = false
+
     var root: String { staging ?? StagingDefaults.root }
 
     func validate() throws {
@@ -163,11 +166,12 @@ struct SubmitCommand: ParsableCommand {
             let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
             let job: SubmitRequest.Job = sql.map { .sql(file: absolute($0), arguments: args) }
                 ?? .jar(file: absolute(jar!), mainClass: mainClass, arguments: args)
-            let request = SubmitRequest(
+            var request = SubmitRequest(
                 name: name, job: job, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
                 taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: flinkConf.map(absolute),
                 fromSavepoint: fromSavepoint, flinkDist: flinkDist, stagingRoot: staging.root,
                 sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: cluster.keytab.map(absolute), principal: cluster.principal)
+            request.shipFlink = staging.shipFlink
             let (deployment, status) = try submitter.submit(request)
             print("Submitted service \(name): \(status.diagnostics ?? "")")
             try follow(deployment: deployment, services: services)
@@ -246,10 +250,11 @@ struct SessionCommand: ParsableCommand {
         func run() throws {
             try flinkErrors {
                 let (services, submitter) = try cluster.submitter()
-                let request = SubmitRequest(
+                var request = SubmitRequest(
                     name: name, job: .session, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
                     taskManagerMemory: tmMemory, queue: queue, overrides: options, configFile: nil, fromSavepoint: nil,
                     flinkDist: flinkDist, stagingRoot: staging.root, sqlRunnerJar: nil)
+                request.shipFlink = staging.shipFlink
                 let (deployment, status) = try submitter.submit(request)
                 let area = try stagingArea(of: deployment, endpoint: services.endpoint)
                 print("Started service \(name): \(status.diagnostics ?? "")")

@@ -64,19 +64,20 @@ extension RealFlink {
 struct HDFSStagingTests {
     let e2e = RealFlink.SubmitEndToEndTests()
 
-    @Test("submit --staging webhdfs://…: files uploaded (700), localized by YARN, job exact, status read back, destroy cleans up")
+    @Test("submit --staging webhdfs://… --ship-flink: files and Flink uploaded (700), localized by YARN, job exact, status read back, destroy cleans up")
     func sqlJobStagedInHDFS() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
             let dir = cluster.directory
             let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/tester/.flinkctl"
             let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.batchSQL(out: dir + "/out"), dir + "/sum.sql")
             let local = dir + "/local-staging"
-            let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--staging", root,
+            let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--staging", root, "--ship-flink",
                                               "--sql", sql, "--name", "hdfs-sql"],
                             environment: ["FLINKCTL_SQL_RUNNER": RealFlink.SubmitEndToEndTests.runnerJar, "FLINKCTL_STAGING_ROOT": local])
             #expect(r.status == 0, "submit failed: \(r.stdout)\n\(r.stderr)")
             #expect(r.stdout.contains("Uploading job.sql") && r.stdout.contains("FINISHED"), "\(r.stdout)")
             #expect(r.stdout.contains("Uploading flinkctl-sql-runner.jar") && !r.stdout.contains("Reusing"), "\(r.stdout)")
+            #expect(r.stdout.contains("Uploading the Flink 2.3.0 distribution"), "\(r.stdout)")
             #expect(RealFlink.SubmitEndToEndTests.committedLines(dir + "/out") == ["500500,1000"])
             #expect(!FileManager.default.fileExists(atPath: local), "nothing is staged locally")
 
@@ -92,23 +93,32 @@ struct HDFSStagingTests {
             #expect(try hdfs.status(staging + "/deployment.json")?.permission == "600")
             #expect(try hdfs.status("/user/tester/.flinkctl/.cache")?.permission == "700")
             let cached = try hdfs.list("/user/tester/.flinkctl/.cache").map(\.pathSuffix)
-            #expect(cached.count == 2 && cached.contains { $0.hasPrefix("flinkctl-sql-runner.jar-") }, "\(cached)")
+            #expect(cached.count == 3 && cached.contains { $0.hasPrefix("flinkctl-sql-runner.jar-") }, "\(cached)")
+            let archive = try #require(cached.first { $0.hasPrefix("flink-2.3.0-") && $0.hasSuffix(".tar") })
 
             // The service names the files in HDFS and runs the localized binary.
             let service = try cluster.services.get("hdfs-sql")
             #expect(service.configuration?.env?["FLINKCTL_STAGING"] == root + "/" + (dirs.first?.pathSuffix ?? ""))
             let sources = Set((service.configuration?.files ?? []).compactMap(\.srcFile))
             #expect(sources.contains("hdfs://\(staging)/job.sql") && sources.contains("hdfs://\(staging)/deployment.json"), "\(sources)")
-            #expect(Set(cached.map { "hdfs:///user/tester/.flinkctl/.cache/" + $0 }).isSubset(of: sources), "\(sources)")
+            #expect(Set(cached.filter { $0 != archive }.map { "hdfs:///user/tester/.flinkctl/.cache/" + $0 }).isSubset(of: sources), "\(sources)")
+            // Flink itself came from HDFS: the service's TARBALL artifact, unpacked into lib/,
+            // is what the JobManager's class path names.
+            #expect(service.artifact == Artifact(id: "hdfs:///user/tester/.flinkctl/.cache/" + archive, type: "TARBALL"))
+            let logs = (FileManager.default.enumerator(atPath: dir + "/logs")?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix("jobmanager.log") }
+                .compactMap { try? String(contentsOfFile: dir + "/logs/" + $0, encoding: .utf8) }.joined()
+            #expect(logs.contains("/lib/lib/flink-dist"), "the JobManager did not run from the shipped distribution")
             #expect(service.components?.allSatisfy { $0.launchCommand?.hasPrefix("resources/flinkctl") == true } == true)
 
             // A second deployment uploads only its own files.
-            let again = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--staging", root,
+            let again = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--staging", root, "--ship-flink",
                                                   "--sql", sql, "--name", "hdfs-sql-2"],
                                 environment: ["FLINKCTL_SQL_RUNNER": RealFlink.SubmitEndToEndTests.runnerJar])
             #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
             #expect(again.stdout.contains("Reusing flinkctl-sql-runner.jar") && !again.stdout.contains("Uploading flinkctl"), "\(again.stdout)")
-            #expect(try hdfs.list("/user/tester/.flinkctl/.cache").count == 2)
+            #expect(again.stdout.contains("Reusing the Flink 2.3.0 distribution"), "\(again.stdout)")
+            #expect(try hdfs.list("/user/tester/.flinkctl/.cache").count == 3)
 
             let status = try run(flinkctlBinary, ["status", "hdfs-sql", "--rm", cluster.url, "--user", "tester", "--output", "json"])
             #expect(status.stdout.contains("\"jobState\" : \"FINISHED\""), "\(status.stdout) \(status.stderr)")
@@ -119,7 +129,7 @@ struct HDFSStagingTests {
             #expect(destroy.status == 0, "\(destroy.stdout) \(destroy.stderr)")
             #expect(try hdfs.status(staging) == nil, "the staging directory outlived its service")
             #expect(throws: (any Error).self) { try cluster.services.get("hdfs-sql") }
-            #expect(try hdfs.list("/user/tester/.flinkctl/.cache").count == 2, "the shared files stay for other deployments")
+            #expect(try hdfs.list("/user/tester/.flinkctl/.cache").count == 3, "the shared files stay for other deployments")
         }
     }
 
