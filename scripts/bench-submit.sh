@@ -139,13 +139,23 @@ for i in $(seq $((RUNS + 1))); do
   HDFS_TIMES+=("$(echo "$t1 - $t0" | bc)")
   "$BIN" cancel "hdfs-$i" --rm "$URL" --user bench >/dev/null
 done
+# With the Flink distribution shipped too (--ship-flink): the first submit
+# packs and uploads it, the second names the cached archive.
+SHIP_TIMES=()
+for i in 1 2; do
+  t0=$(now)
+  "$BIN" submit --rm "$URL" --user bench --staging "$HDFS_ROOT" --ship-flink --sql "$WORK/job.sql" --name "ship-$i" --detached >/dev/null
+  t1=$(now)
+  SHIP_TIMES+=("$(echo "$t1 - $t0" | bc)")
+  "$BIN" cancel "ship-$i" --rm "$URL" --user bench >/dev/null
+done
 # list once more, with these stopped deployments in HDFS among the others:
 # it reads each one's result over WebHDFS.
 hyperfine -N --warmup 2 --runs 20 --export-json "$WORK/list-hdfs.json" \
   "$BIN list --rm $URL --user bench" \
   "curl -s $URL/app/v1/services" >/dev/null
 
-python3 - "$WORK" "$WORK/flink.json" "$AM_RSS" "${SUBMIT_TIMES[*]}" "${HAND_TIMES[*]}" "${HDFS_TIMES[*]}" <<'PY'
+python3 - "$WORK" "$WORK/flink.json" "$AM_RSS" "${SUBMIT_TIMES[*]}" "${HAND_TIMES[*]}" "${HDFS_TIMES[*]}" "${SHIP_TIMES[*]}" <<'PY'
 import json, statistics, sys
 rounds = [json.load(open(f"{sys.argv[1]}/cli-{i}.json"))["results"] for i in range(1, 6)]
 times = [sum((r[k]["times"] for r in rounds), []) for k in range(5)]
@@ -154,6 +164,7 @@ am_rss = float(sys.argv[3]) / 1024
 submit = [float(x) for x in sys.argv[4].split()]
 hand = [float(x) for x in sys.argv[5].split()]
 hdfs = [float(x) for x in sys.argv[6].split()]
+ship = [float(x) for x in sys.argv[7].split()]
 list_hdfs = [statistics.median(r["times"]) for r in json.load(open(f"{sys.argv[1]}/list-hdfs.json"))["results"]]
 m = [statistics.median(t) for t in times]
 ls, curl_ls, st, curl_st, curl_jm = m
@@ -163,8 +174,10 @@ local = statistics.median(submit)
 later = statistics.median(hdfs[1:])
 print(f"  staged in HDFS (WebHDFS): first {hdfs[0]:.2f} s ({hdfs[0] / local:.2f}x of local staging; uploads the shared files), "
       f"later {later:.2f} s ({later / local:.2f}x of local staging, {later / statistics.median(hand):.2f}x of by hand)")
+print(f"  and with --ship-flink: first {ship[0]:.2f} s (packs and uploads the distribution; {ship[0] / local:.2f}x of local staging), "
+      f"then {ship[1]:.2f} s ({ship[1] / local:.2f}x of local staging)")
 print(f"flinkctl list (median of 50):   {ls * 1000:.1f} ms  ({ls / curl_ls:.2f}x of curl {curl_ls * 1000:.1f} ms; target <= 2x)  ({flink_list / ls:.0f}x faster than `flink list`: {flink_list * 1000:.0f} ms)")
-print(f"  and with {len(hdfs)} more stopped ones staged in HDFS (each one's result read over WebHDFS): "
+print(f"  and with {len(hdfs) + len(ship)} more stopped ones staged in HDFS (each one's result read over WebHDFS): "
       f"{list_hdfs[0] * 1000:.1f} ms ({list_hdfs[0] / list_hdfs[1]:.2f}x of curl {list_hdfs[1] * 1000:.1f} ms)")
 print(f"flinkctl status:                {st * 1000:.1f} ms  ({st / curl_st:.2f}x of curl {curl_st * 1000:.1f} ms; target <= 2x)")
 print(f"  both also ask the JobManager for its job; curl of its /jobs alone: {curl_jm * 1000:.1f} ms,")
