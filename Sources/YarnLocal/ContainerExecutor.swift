@@ -14,6 +14,10 @@ struct ContainerExecutor: Sendable {
 
     static let scriptName = "launch_container.sh"
     static let exitCodeFile = "exitcode"
+    /// Where archives are unpacked once for every container that names them,
+    /// as a NodeManager keeps its `filecache`: a Flink distribution is not
+    /// unpacked again for each TaskManager.
+    var fileCache: String? = nil
 
     /// Writes the launch script and starts it in a new session.
     func launch(_ container: ContainerRecord) throws -> Launched {
@@ -21,7 +25,7 @@ struct ContainerExecutor: Sendable {
         try fm.createDirectory(atPath: container.workDir, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: container.logDir, withIntermediateDirectories: true)
         let scriptPath = (container.workDir as NSString).appendingPathComponent(Self.scriptName)
-        try AtomicFile.write(Data(Self.script(for: container).utf8), to: scriptPath, mode: 0o700)
+        try AtomicFile.write(Data(Self.script(for: container, fileCache: fileCache).utf8), to: scriptPath, mode: 0o700)
         unlink((container.workDir as NSString).appendingPathComponent(Self.exitCodeFile))
 
         let pid: Int32
@@ -38,7 +42,7 @@ struct ContainerExecutor: Sendable {
     }
 
     /// The shell script that localizes resources and runs the command.
-    static func script(for container: ContainerRecord) -> String {
+    static func script(for container: ContainerRecord, fileCache: String? = nil) -> String {
         var lines = ["#!/bin/bash", "# container \(container.id), written by the embedded YARN cluster"]
         for file in container.launch.files {
             let dest = shellQuote(file.destination)
@@ -56,7 +60,16 @@ struct ContainerExecutor: Sendable {
             case .file:
                 lines.append("ln -sfn \(local) \(dest) 2>/dev/null || cp -f \(local) \(dest) || exit 201")
             case .archive:
-                lines.append("mkdir -p \(dest) && tar -xf \(local) -C \(dest) || { echo \"cannot unpack \(src)\" >&2; exit 201; }")
+                if let cached = fileCache.flatMap({ Self.cacheEntry(for: src, in: $0) }) {
+                    // Unpacked beside, then renamed into place: a container that
+                    // finds the entry finds all of it; two that race both unpack
+                    // and one rename wins.
+                    let entry = shellQuote(cached)
+                    lines.append("if [ ! -d \(entry) ]; then mkdir -p \(shellQuote((cached as NSString).deletingLastPathComponent)) && t=$(mktemp -d \(entry).XXXXXX) && tar -xf \(local) -C \"$t\" && { mv -T \"$t\" \(entry) 2>/dev/null || rm -rf \"$t\"; } || { echo \"cannot unpack \(src)\" >&2; exit 201; }; fi")
+                    lines.append("[ -d \(entry) ] && ln -sfn \(entry) \(dest) || exit 201")
+                } else {
+                    lines.append("mkdir -p \(dest) && tar -xf \(local) -C \(dest) || { echo \"cannot unpack \(src)\" >&2; exit 201; }")
+                }
             }
         }
         lines.append("/bin/bash -c \(shellQuote(container.launch.command)) </dev/null")
@@ -64,6 +77,21 @@ struct ContainerExecutor: Sendable {
         lines.append("echo $rc > \(exitCodeFile).tmp && mv -f \(exitCodeFile).tmp \(exitCodeFile)")
         lines.append("exit $rc")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The cache entry of a local archive: named by its path, size and time,
+    /// so that a changed file is unpacked anew. Nil for a download.
+    static func cacheEntry(for source: String, in cache: String) -> String? {
+        guard !source.hasPrefix("http://"), !source.hasPrefix("https://") else { return nil }
+        let path = source.hasPrefix("file://") ? String(source.dropFirst("file://".count)) : source
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(path)\u{0}\(st.st_size)\u{0}\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return (cache as NSString).appendingPathComponent(String(repeating: "0", count: 16 - hex.count) + hex + "-" + (path as NSString).lastPathComponent)
     }
 
     /// Sends `signal` to the container's whole process group.

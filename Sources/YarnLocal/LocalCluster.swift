@@ -8,7 +8,7 @@ import Logging
 /// limits and lifetimes, restart what must be restarted and place what waits.
 public actor LocalCluster {
     public let configuration: LocalClusterConfiguration
-    let executor = ContainerExecutor()
+    let executor: ContainerExecutor
     let store: StateStore
     let logger: Logger
     var state: ClusterState
@@ -21,6 +21,7 @@ public actor LocalCluster {
 
     public init(configuration: LocalClusterConfiguration, logger: Logger) throws {
         self.configuration = configuration
+        executor = ContainerExecutor(fileCache: (configuration.directory as NSString).appendingPathComponent("filecache"))
         self.logger = logger
         self.store = StateStore(directory: configuration.directory)
         self.startedOn = nowMillis()

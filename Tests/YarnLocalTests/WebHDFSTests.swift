@@ -136,7 +136,7 @@ struct WebHDFSTests {
 
             let comp = Component(
                 name: "probe", launchCommand: "echo note=$(cat resources/note.txt); bash lib/bin/hello.sh; sleep 600",
-                resource: ServiceResource(cpus: 1, memory: "64"), numberOfContainers: 1, restartPolicy: .ALWAYS,
+                resource: ServiceResource(cpus: 1, memory: "64"), numberOfContainers: 2, restartPolicy: .ALWAYS,
                 artifact: Artifact(id: "hdfs:///apps/probe/pkg.tar", type: "TARBALL"),
                 configuration: ServiceConfiguration(files: [
                     ConfigFile(type: "STATIC", destFile: "note.txt", srcFile: "hdfs://namenode:8020/apps/probe/note.txt"),
@@ -151,6 +151,16 @@ struct WebHDFSTests {
                 return out.contains("tarball-from-hdfs")
             })
             #expect(out.contains("note=from-hdfs"), "\(out)")
+
+            // The archive was unpacked once, into the cluster's file cache, for both containers.
+            let svc = try cluster.services.get("probe")
+            let ids = svc.components?.first?.containers?.compactMap(\.id) ?? []
+            #expect(ids.count == 2)
+            let targets = Set(ids.map {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: cluster.directory + "/containers/\(svc.id ?? "")/\($0)/lib")) ?? ""
+            })
+            #expect(targets.count == 1 && targets.first?.hasPrefix(cluster.directory + "/filecache/") == true, "\(targets)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: cluster.directory + "/filecache").count == 1)
 
             var missing = comp
             missing.configuration = ServiceConfiguration(files: [ConfigFile(type: "STATIC", destFile: "x", srcFile: "hdfs:///apps/none.txt")])
