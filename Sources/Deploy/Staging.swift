@@ -228,19 +228,8 @@ struct Stager {
         let progress = self.progress
         let uploaded = try area.remote { hdfs -> Bool in
             if let st = try hdfs.status(entry), st.length == Int64(data.count) { return false }
-            try hdfs.mkdirs(cache, permission: "700")
-            // Written under a name of its own, then renamed into place: a
-            // container localizing the entry never finds half of it.
-            let temporary = entry + ".tmp-\(getpid())-\(Int64(Date().timeIntervalSince1970 * 1000))"
             progress("Uploading \(name) (\(Self.megabytes(Int64(data.count)))) to \(area.location.parent.appending(Self.cacheDirectory)), once")
-            try hdfs.create(temporary, data: data, permission: String(permission, radix: 8), overwrite: true)
-            if try !hdfs.rename(temporary, to: entry) {
-                // Another submit put the same file there first.
-                _ = try? hdfs.delete(temporary, recursive: false)
-                guard try hdfs.status(entry)?.length == Int64(data.count) else {
-                    throw FlinkError(.configuration, "cannot put \(name) into \(cache)")
-                }
-            }
+            try Self.putInCache(data, at: entry, permission: permission, hdfs: hdfs)
             return true
         }
         if !uploaded { progress("Reusing \(name) from \(area.location.parent.appending(Self.cacheDirectory))") }
@@ -286,20 +275,26 @@ struct Stager {
             throw FlinkError(.configuration, "cannot pack the Flink distribution in \(distribution.home)")
         }
         progress("Uploading the Flink \(distribution.version) distribution (\(Self.megabytes(Int64(bytes.count)))) to \(area.location.parent.appending(Self.cacheDirectory)), once")
-        try area.remote { hdfs in
-            try hdfs.mkdirs(cache, permission: "700")
-            let temporary = entry + ".tmp-\(getpid())-\(Int64(Date().timeIntervalSince1970 * 1000))"
-            try hdfs.create(temporary, data: bytes, permission: "600", overwrite: true)
-            if try !hdfs.rename(temporary, to: entry) {
-                // Another submit shipped the same distribution first.
-                _ = try? hdfs.delete(temporary, recursive: false)
-                guard try hdfs.status(entry) != nil else {
-                    throw FlinkError(.configuration, "cannot put the Flink distribution into \(cache)")
-                }
-            }
-        }
+        try area.remote { hdfs in try Self.putInCache(bytes, at: entry, permission: 0o600, hdfs: hdfs) }
         self.bytes += Int64(bytes.count)
         return entry
+    }
+
+    /// Writes a cache entry under a name of its own, then renames it into
+    /// place: a container localizing the entry never finds half of it, and two
+    /// submits that fill it at once both succeed (the second rename is refused
+    /// and its copy dropped).
+    static func putInCache(_ bytes: [UInt8], at entry: String, permission: mode_t, hdfs: WebHDFSClient) throws {
+        let cache = (entry as NSString).deletingLastPathComponent
+        try hdfs.mkdirs(cache, permission: "700")
+        let temporary = entry + ".tmp-\(getpid())-\(Int64(Date().timeIntervalSince1970 * 1000))"
+        try hdfs.create(temporary, data: bytes, permission: String(permission, radix: 8), overwrite: true)
+        if try !hdfs.rename(temporary, to: entry) {
+            _ = try? hdfs.delete(temporary, recursive: false)
+            guard try hdfs.status(entry)?.length == Int64(bytes.count) else {
+                throw FlinkError(.configuration, "cannot put \((entry as NSString).lastPathComponent) into \(cache)")
+            }
+        }
     }
 
     private mutating func useShared(_ name: String, entry: String, bytes: Int64) -> String {

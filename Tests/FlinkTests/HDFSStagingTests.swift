@@ -1,4 +1,4 @@
-import Deploy
+@testable import Deploy
 import Flink
 import Foundation
 import Hadoop
@@ -52,6 +52,18 @@ struct StagingLocationTests {
             #expect(area.read("deployment.json") == Data("{\"v\":2}".utf8))
             #expect(try hdfs.status("/user/tester/.flinkctl/a-1/deployment.json")?.permission == "600")
             #expect(area.read("missing.json") == nil)
+
+            // A cache entry filled twice (two submits at once): both succeed, one
+            // copy stays, no temporary is left behind.
+            let entry = "/user/tester/.flinkctl/.cache/runner.jar-1"
+            try Stager.putInCache(Array("jar".utf8), at: entry, permission: 0o644, hdfs: hdfs)
+            try Stager.putInCache(Array("jar".utf8), at: entry, permission: 0o644, hdfs: hdfs)
+            #expect(try hdfs.list("/user/tester/.flinkctl/.cache").map(\.pathSuffix) == ["runner.jar-1"])
+            #expect(try hdfs.status("/user/tester/.flinkctl/.cache")?.permission == "700")
+            // One of another length under the same name is not taken for it.
+            #expect(throws: FlinkError.self) { try Stager.putInCache(Array("other".utf8), at: entry, permission: 0o644, hdfs: hdfs) }
+            #expect(try hdfs.list("/user/tester/.flinkctl/.cache").count == 1)
+
             try area.removeAll()
             #expect(try hdfs.status("/user/tester/.flinkctl/a-1") == nil)
             #expect(try hdfs.status("/user/tester/.flinkctl")?.isDirectory == true)
