@@ -45,6 +45,9 @@ struct TrafficTests {
         }
     }
 
+    /// What the checkpoint wait saw last, for the message when it gives up.
+    final class Seen: @unchecked Sendable { var jobs = ""; var checkpoints = "" }
+
     @Test("a TaskManager killed with SIGKILL after a checkpoint: the job restores and the verdict is still exact")
     func taskManagerKilled() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
@@ -54,13 +57,16 @@ struct TrafficTests {
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
             let rest = r.stdout.split(separator: "\n").first { $0.hasPrefix("Flink REST: ") }.map { String($0.dropFirst(12)) } ?? ""
             // Wait for a completed checkpoint, then kill the only TaskManager.
+            let seen = Seen()
             let checkpointed = await eventually(timeout: 60, interval: 0.2) {
                 let jobs = try run("/usr/bin/curl", ["-s", rest + "/jobs/overview"]).stdout
+                seen.jobs = jobs
                 guard let jid = jobs.split(separator: "\"").drop(while: { $0 != "jid" }).dropFirst(2).first else { return false }
                 let cp = try run("/usr/bin/curl", ["-s", rest + "/jobs/\(jid)/checkpoints"]).stdout
+                seen.checkpoints = String(cp.prefix(400))
                 return cp.contains("\"completed\":") && !cp.contains("\"completed\":0")
             }
-            #expect(checkpointed, "no checkpoint completed")
+            #expect(checkpointed, "no checkpoint completed: REST \(rest), last /jobs/overview \(seen.jobs.prefix(400)), last checkpoints \(seen.checkpoints); submit printed \(r.stdout)")
             let tms = processes(matching: "TaskManagerRunner").filter {
                 ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").contains(cluster.directory)
             }
