@@ -95,11 +95,8 @@ public struct AppMaster {
     /// Logs in from the shipped keytab, if the deployment has one; the session
     /// is kept fresh for as long as the job runs.
     func login(_ deployment: Deployment) throws -> KeytabSession? {
-        guard let k = deployment.kerberos else { return nil }
-        let session = try KeytabSession(keytab: k.keytab, principal: k.principal)
-        session.activate()
-        try session.ensureFresh()
-        log("logged in as \(k.principal) from the shipped keytab")
+        guard let session = try shippedKeytabLogin(deployment) else { return nil }
+        log("logged in as \(session.principal) from the shipped keytab")
         return session
     }
 
@@ -112,7 +109,7 @@ public struct AppMaster {
         var options = TransportOptions()
         options.negotiate = true
         return try RESTEndpoint(address: ClusterAddress(urls: deployment.resourceManagerURLs, user: nil), options: options,
-                                login: SPNEGOLogin(ensureTicket: { try session.ensureFresh() }, renew: { try session.renew() }))
+                                login: spnegoLogin(session))
     }
 
     /// Follows the JVM and, in application mode, the job, until both are done.
@@ -172,14 +169,6 @@ public struct AppMaster {
         }
     }
 
-    /// The staging area, reached as the deployment's user (SPNEGO from the
-    /// keytab session when there is one).
-    func stagingArea(_ deployment: Deployment, session: KeytabSession?) throws -> StagingArea {
-        var fresh: (@Sendable () throws -> Void)? = nil
-        if let session { fresh = { try session.ensureFresh() } }
-        return try StagingArea(deployment.staging, user: session == nil ? deployment.user : nil, beforeRequest: fresh)
-    }
-
     /// The last meaningful lines the JVM wrote to stderr (Flink's own message
     /// for a SQL error, say).
     static func lastError(_ path: String) -> String? {
@@ -188,6 +177,26 @@ public struct AppMaster {
             .filter { !$0.hasPrefix("\tat ") && !$0.hasPrefix("SLF4J") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         return lines.suffix(3).joined(separator: "\n")
     }
+}
+
+/// Logs in from the keytab shipped with the deployment (nil without one).
+func shippedKeytabLogin(_ deployment: Deployment) throws -> KeytabSession? {
+    guard let k = deployment.kerberos else { return nil }
+    let session = try KeytabSession(keytab: k.keytab, principal: k.principal)
+    session.activate()
+    try session.ensureFresh()
+    return session
+}
+
+/// SPNEGO from a keytab session, kept fresh for as long as the job runs.
+func spnegoLogin(_ session: KeytabSession) -> SPNEGOLogin {
+    SPNEGOLogin(ensureTicket: { try session.ensureFresh() }, renew: { try session.renew() })
+}
+
+/// A deployment's staging area, reached as its user: with SPNEGO from the
+/// keytab session when there is one, with `user.name` otherwise.
+func stagingArea(_ deployment: Deployment, session: KeytabSession?) throws -> StagingArea {
+    try StagingArea(deployment.staging, user: session == nil ? deployment.user : nil, login: session.map(spnegoLogin))
 }
 
 /// Writes a container's Flink configuration and log4j file, and returns the

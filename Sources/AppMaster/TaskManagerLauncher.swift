@@ -1,7 +1,6 @@
 import Deploy
 import Flink
 import Foundation
-import Kerberos
 import ProcessSpawn
 
 /// The process in a `taskmanager` container: it waits for the JobManager's
@@ -22,16 +21,7 @@ public struct TaskManagerLauncher {
         let host = env["NM_HOST"] ?? "127.0.0.1"
         // With HDFS staging the address is read over WebHDFS, as the
         // deployment's user: with SPNEGO from the shipped keytab if it has one.
-        var user = deployment.user
-        var fresh: (@Sendable () throws -> Void)? = nil
-        if deployment.staging.isRemote, let k = deployment.kerberos {
-            let session = try KeytabSession(keytab: k.keytab, principal: k.principal)
-            session.activate()
-            try session.ensureFresh()
-            user = nil
-            fresh = { try session.ensureFresh() }
-        }
-        let area = try StagingArea(deployment.staging, user: user, beforeRequest: fresh)
+        let area = try stagingArea(deployment, session: deployment.staging.isRemote ? try shippedKeytabLogin(deployment) : nil)
         let deadline = Date().addingTimeInterval(waitTimeout)
         var address = JobManagerAddress.read(from: area)
         while address == nil {

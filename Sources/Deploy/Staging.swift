@@ -79,17 +79,15 @@ public enum StagingLocation: Sendable, Equatable, CustomStringConvertible {
 public struct StagingArea: Sendable {
     public let location: StagingLocation
     let hdfs: WebHDFSClient?
-    /// Runs before each WebHDFS call: keeps a keytab login fresh.
-    let beforeRequest: (@Sendable () throws -> Void)?
 
+    /// `login` keeps a keytab login fresh for SPNEGO to WebHDFS.
     public init(_ location: StagingLocation, user: String?, options: TransportOptions = TransportOptions(),
-                beforeRequest: (@Sendable () throws -> Void)? = nil) throws {
+                login: SPNEGOLogin? = nil) throws {
         self.location = location
-        self.beforeRequest = beforeRequest
         if case .webHDFS(let base, _) = location {
             var o = options
             o.negotiate = true
-            hdfs = try WebHDFSClient(baseURL: base, user: user, options: o)
+            hdfs = try WebHDFSClient(baseURL: base, user: user, options: o, login: login)
         } else {
             hdfs = nil
         }
@@ -103,7 +101,6 @@ public struct StagingArea: Sendable {
     }
 
     func remote<T>(_ body: (WebHDFSClient) throws -> T) throws -> T {
-        try beforeRequest?()
         do { return try body(hdfs!) } catch let e as HadoopError {
             throw FlinkError(.configuration, "staging in HDFS (\(location)): \(e.message)")
         }

@@ -73,9 +73,7 @@ extension ClusterOptions {
 func stagingArea(_ text: String?, endpoint: RESTEndpoint) throws -> StagingArea? {
     guard let text, let location = try? StagingLocation(parsing: text) else { return nil }
     guard location.isRemote else { return try StagingArea(location, user: nil) }
-    var fresh: (@Sendable () throws -> Void)? = nil
-    if let login = endpoint.login { fresh = { try login.ensureTicket() } }
-    return try StagingArea(location, user: endpoint.address.user, options: endpoint.http.options, beforeRequest: fresh)
+    return try StagingArea(location, user: endpoint.address.user, options: endpoint.http.options, login: endpoint.login)
 }
 
 /// The staging area of a deployment this command just staged.

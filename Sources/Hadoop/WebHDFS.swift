@@ -61,24 +61,26 @@ public struct HDFSBooleanAnswer: Codable, Sendable {
 /// A WebHDFS client (`/webhdfs/v1`): the calls staging needs. CREATE and OPEN
 /// take the NameNode's redirect to a DataNode by hand, as Hadoop asks:
 /// CREATE sends no bytes to the NameNode.
-public final class WebHDFSClient: @unchecked Sendable {
-    // @unchecked: HTTPClient serializes its own use.
+public final class WebHDFSClient: Sendable {
     public let baseURL: String
     public let user: String?
-    private let http: HTTPClient
-    /// The `hadoop.auth` cookie a Kerberized NameNode sets after SPNEGO: sent
-    /// with the DataNode step of CREATE, which then needs no Negotiate round
-    /// of its own (a server answers that round's 401 before it reads the body).
-    public let cookies = AuthCookieJar()
+    /// Requests go through `RESTEndpoint.exchange`, as the ResourceManager's
+    /// do: the `hadoop.auth` cookie a Kerberized NameNode sets is sent back
+    /// (so CREATE's DataNode step needs no Negotiate round, whose 401 a server
+    /// sends before it reads the body), and a 401 asking for Negotiate gets
+    /// one retry with a fresh login. Redirects are taken by hand.
+    private let endpoint: RESTEndpoint
 
     /// `baseURL`: the NameNode's HTTP address, `http://nn:9870`; `user`:
-    /// simple authentication's `user.name` (nil with Kerberos).
-    public init(baseURL: String, user: String?, options: TransportOptions = TransportOptions()) throws {
+    /// simple authentication's `user.name` (nil with Kerberos); `login`: keeps
+    /// a keytab login fresh for SPNEGO.
+    public init(baseURL: String, user: String?, options: TransportOptions = TransportOptions(),
+                login: SPNEGOLogin? = nil) throws {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.user = user
         var o = options
         o.followRedirects = false
-        http = try HTTPClient(options: o)
+        endpoint = try RESTEndpoint(address: ClusterAddress(urls: [self.baseURL]), options: o, login: login)
     }
 
     func url(_ path: String, _ op: String, _ params: [(String, String)] = []) throws -> String {
@@ -97,10 +99,7 @@ public final class WebHDFSClient: @unchecked Sendable {
     func send(_ method: String, _ url: String, body: [UInt8]? = nil, expect: Set<Int>) throws -> HTTPResponse {
         let response: HTTPResponse
         do {
-            var headers: [(String, String)] = []
-            if let cookie = cookies.header() { headers.append(("Cookie", cookie)) }
-            response = try http.perform(HTTPRequest(method: method, url: url, headers: headers, body: body))
-            cookies.absorb(response)
+            response = try endpoint.exchange(method, url, body: body, contentType: "application/octet-stream")
         } catch let e as TransportError {
             throw HadoopError(code: .unreachable, message: "\(method) \(url) failed", underlying: e)
         }

@@ -79,19 +79,16 @@ struct ContainerExecutor: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The cache entry of a local archive: named by its path, size and time,
-    /// so that a changed file is unpacked anew. Nil for a download.
+    /// The cache entry of a local archive: named by the file's identity (device
+    /// and inode), size and time, so that a changed or replaced file is
+    /// unpacked anew. Nil for a download.
     static func cacheEntry(for source: String, in cache: String) -> String? {
         guard !source.hasPrefix("http://"), !source.hasPrefix("https://") else { return nil }
         let path = source.hasPrefix("file://") ? String(source.dropFirst("file://".count)) : source
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(path)\u{0}\(st.st_size)\u{0}\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)".utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return (cache as NSString).appendingPathComponent(String(repeating: "0", count: 16 - hex.count) + hex + "-" + (path as NSString).lastPathComponent)
+        let key = "\(st.st_dev)-\(st.st_ino)-\(st.st_size)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)-"
+        return (cache as NSString).appendingPathComponent(key + (path as NSString).lastPathComponent)
     }
 
     /// Sends `signal` to the container's whole process group.
