@@ -26,6 +26,8 @@ let package = Package(
             providers: [.apt(["libkrb5-dev"])]
         ),
         .target(name: "CSpawn"),
+        // Extended attributes and renameat2, for the embedded cluster's HDFS store.
+        .target(name: "CFileSystem"),
         .target(name: "ProcessSpawn", dependencies: ["CSpawn"]),
 
         // Domain modules.
@@ -38,7 +40,7 @@ let package = Package(
         .target(
             name: "YarnLocal",
             dependencies: [
-                "Hadoop", "ProcessSpawn", "Kerberos",
+                "Hadoop", "ProcessSpawn", "Kerberos", "CFileSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -85,7 +87,7 @@ let package = Package(
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
         .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "TestSupport"]),
-        .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "TestSupport"]),
+        .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "YarnLocal", "TestSupport"]),
     ]

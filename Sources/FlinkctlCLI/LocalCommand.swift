@@ -59,6 +59,22 @@ struct LocalCommand: ParsableCommand {
         @Option(name: .customLong("start-timeout"), help: "Seconds to wait for the cluster to answer.")
         var startTimeout: Double = 30
 
+        @Option(name: .customLong("store-quota"), help: ArgumentHelp("Most bytes the WebHDFS store may hold, e.g. 20G, 512M or 1048576; writes beyond it are refused. Default: half the disk space free at start.", valueName: "SIZE"))
+        var storeQuota: String?
+
+        /// `--store-quota` in bytes: a number with an optional K, M, G or T (powers of 1024).
+        static func parseSize(_ s: String) -> Int64? {
+            let t = s.trimmingCharacters(in: .whitespaces).uppercased()
+            let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+            var digits = Substring(t)
+            var unit: Int64 = 1
+            if let last = t.last, let u = units[last] { unit = u; digits = digits.dropLast() }
+            if digits.hasSuffix("B") && unit == 1 { digits = digits.dropLast() }
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let n = Int64(digits), n > 0 else { return nil }
+            let (bytes, overflow) = n.multipliedReportingOverflow(by: unit)
+            return overflow ? nil : bytes
+        }
+
         @OptionGroup var kerberos: LocalKerberosOptions
         @OptionGroup var tls: LocalTLSOptions
 
@@ -68,6 +84,9 @@ struct LocalCommand: ParsableCommand {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard memoryMB > 0 else { throw ValidationError("--memory-mb must be positive") }
             guard vcores > 0 else { throw ValidationError("--vcores must be positive") }
+            if let storeQuota, Self.parseSize(storeQuota) == nil {
+                throw ValidationError("--store-quota: '\(storeQuota)' is not a size; give bytes, or a number with K, M, G or T (e.g. 20G)")
+            }
         }
 
         func run() async throws {
@@ -78,6 +97,10 @@ struct LocalCommand: ParsableCommand {
             }
             try runReporting { try kerberos.apply(to: &config) }
             try runSecurity { try tls.apply(to: &config) }
+            config.storeQuota = storeQuota.flatMap(Self.parseSize)
+            // The keystore's password has been read: it leaves the cluster process's
+            // environment, so that nothing started from here can see it.
+            if foreground, let variable = tls.password.passwordEnv { unsetenv(variable) }
             if foreground {
                 do {
                     try await ClusterDaemon(configuration: config).run()
@@ -105,6 +128,7 @@ struct LocalCommand: ParsableCommand {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let args = [exe, "local", "start", "--foreground", "--dir", dir, "--port", String(port), "--host", host,
                         "--memory-mb", String(memoryMB), "--vcores", String(vcores)] + kerberos.arguments + tls.arguments
+                + (storeQuota.map { ["--store-quota", $0] } ?? [])
             let pid: Int32
             do {
                 pid = try spawnProcess(exe, arguments: Array(args.dropFirst()), environment: ProcessInfo.processInfo.environment,

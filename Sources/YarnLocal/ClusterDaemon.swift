@@ -27,8 +27,11 @@ public struct ClusterProcessInfo: Codable, Sendable, Equatable {
         return try? JSONDecoder().decode(ClusterProcessInfo.self, from: data)
     }
 
-    /// Whether the process that wrote this is still alive.
-    public var isAlive: Bool { kill(pid, 0) == 0 || errno == EPERM }
+    /// Whether the cluster that wrote this still runs: whether a process
+    /// holds the directory's lock. Never the pid alone: a killed cluster
+    /// lingers as a zombie until its parent reaps it, and a zombie holds no
+    /// lock (its files were closed when it died).
+    public var isAlive: Bool { DirectoryLock.isHeld(directory: directory) }
 }
 
 /// Runs the embedded cluster in this process until SIGTERM or SIGINT: holds
@@ -59,7 +62,7 @@ public struct ClusterDaemon: Sendable {
         var router = RESTRouter(cluster: cluster)
         if let kerberos = configuration.kerberos {
             do {
-                router.authenticator = try SPNEGOAuthenticator(settings: kerberos)
+                router.authenticator = try SPNEGOAuthenticator(settings: kerberos, secureCookies: configuration.tls != nil)
             } catch let e as KerberosError {
                 throw LocalClusterError(.badRequest, ([e.description] + [e.hint].compactMap { $0 }).joined(separator: "\n"))
             }
@@ -120,13 +123,25 @@ public struct ClusterDaemon: Sendable {
 final class DirectoryLock: Sendable {
     let fd: Int32
 
+    static func path(_ directory: String) -> String {
+        (directory as NSString).appendingPathComponent("cluster.lock")
+    }
+
     init(directory: String) throws {
-        let path = (directory as NSString).appendingPathComponent("cluster.lock")
+        let path = Self.path(directory)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LocalClusterError(.internal, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A probe (`isHeld`) holds a shared lock for an instant: try again
+        // briefly before calling the directory taken.
+        var locked = false
+        for attempt in 0..<20 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { locked = true; break }
+            guard errno == EWOULDBLOCK || errno == EINTR else { break }
+            if attempt < 19 { usleep(10_000) }
+        }
+        guard locked else {
             close(fd)
             let other = ClusterProcessInfo.read(directory: directory).map { " (pid \($0.pid), \($0.url))" } ?? ""
             throw LocalClusterError(.conflict, "a cluster is already running from \(directory)\(other)")
@@ -134,4 +149,16 @@ final class DirectoryLock: Sendable {
     }
 
     deinit { close(fd) }
+
+    /// Whether a live process holds the lock of `directory`.
+    static func isHeld(directory: String) -> Bool {
+        let fd = open(path(directory), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
 }

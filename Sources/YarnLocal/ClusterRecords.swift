@@ -151,6 +151,8 @@ struct ClusterState: Codable, Sendable {
     var services: [String: ServiceRecord] = [:]
     /// Ids given out by new-application and not yet submitted.
     var reservedAppIds: Set<String> = []
+    /// Who asked new-application for each reserved id: only they may submit it.
+    var appIdIssuers: [String: String]? = nil
 }
 
 func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

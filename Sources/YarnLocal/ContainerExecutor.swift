@@ -19,21 +19,66 @@ struct ContainerExecutor: Sendable {
     /// unpacked again for each TaskManager.
     var fileCache: String? = nil
 
-    /// Writes the launch script and starts it in a new session.
-    func launch(_ container: ContainerRecord) throws -> Launched {
+    /// A local user a container runs as (YARN's LinuxContainerExecutor).
+    struct RunAs: Sendable, Equatable {
+        var name: String
+        var uid: uid_t
+        var gid: gid_t
+    }
+
+    /// Writes the launch script and starts it in a new session: as the
+    /// cluster's user, or as `runAs` when given (its working and log
+    /// directories then belong to that user, and what is localized from
+    /// HDFS is copied for it). `hdfs://` sources are localized here, through
+    /// the store's jail, for `user`, before the script runs.
+    func launch(_ container: ContainerRecord, store: HDFSStore, user: String, runAs: RunAs?) throws -> Launched {
         let fm = FileManager.default
         try fm.createDirectory(atPath: container.workDir, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: container.logDir, withIntermediateDirectories: true)
+        if let runAs {
+            for dir in [container.workDir, container.logDir] {
+                guard chown(dir, runAs.uid, runAs.gid) == 0 else {
+                    throw LocalClusterError(.internal, "cannot give \(dir) to \(runAs.name): \(String(cString: strerror(errno)))")
+                }
+                chmod(dir, 0o750)
+            }
+        }
+        var launchFiles = container.launch.files
+        let localized = (container.workDir as NSString).appendingPathComponent(".localized")
+        for (i, file) in launchFiles.enumerated() where file.source.hasPrefix("hdfs://") {
+            try fm.createDirectory(atPath: localized, withIntermediateDirectories: true)
+            let path = try HDFSStore.Path(absolute: String(file.source.dropFirst("hdfs://".count)))
+            let target = (localized as NSString).appendingPathComponent("\(i)-\(path.name)")
+            do {
+                try store.localize(path, as: store.caller(user), to: target, copyFor: runAs.map { ($0.uid, $0.gid) })
+            } catch let e as HDFSStore.StoreError {
+                throw LocalClusterError(.forbidden, "cannot localize \(file.source): \(e.message)")
+            }
+            launchFiles[i].source = target
+        }
+        if let runAs { chown(localized, runAs.uid, runAs.gid) }
+        var local = container
+        local.launch.files = launchFiles
         let scriptPath = (container.workDir as NSString).appendingPathComponent(Self.scriptName)
-        try AtomicFile.write(Data(Self.script(for: container, fileCache: fileCache).utf8), to: scriptPath, mode: 0o700)
+        try AtomicFile.write(Data(Self.script(for: local, fileCache: runAs == nil ? fileCache : nil).utf8), to: scriptPath, mode: 0o700)
+        if let runAs { chown(scriptPath, runAs.uid, runAs.gid) }
         unlink((container.workDir as NSString).appendingPathComponent(Self.exitCodeFile))
+        let stdout = (container.logDir as NSString).appendingPathComponent("stdout")
+        let stderr = (container.logDir as NSString).appendingPathComponent("stderr")
+        if let runAs {
+            for f in [stdout, stderr] {
+                let fd = open(f, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o640)
+                if fd >= 0 { fchown(fd, runAs.uid, runAs.gid); close(fd) }
+            }
+        }
+        let program = runAs == nil ? "/bin/bash" : "/usr/bin/setpriv"
+        let arguments = runAs.map { ["--reuid=\($0.uid)", "--regid=\($0.gid)", "--init-groups", "--", "/bin/bash", scriptPath] } ?? [scriptPath]
 
         let pid: Int32
         do {
-            pid = try spawnProcess("/bin/bash", arguments: [scriptPath], environment: container.launch.environment,
+            pid = try spawnProcess(program, arguments: arguments, environment: container.launch.environment,
                                    directory: container.workDir,
-                                   stdout: (container.logDir as NSString).appendingPathComponent("stdout"),
-                                   stderr: (container.logDir as NSString).appendingPathComponent("stderr"),
+                                   stdout: stdout, stderr: stderr,
                                    newSession: true)
         } catch {
             throw LocalClusterError(.internal, "cannot start container \(container.id): \(error)")

@@ -125,9 +125,10 @@ extension LocalCluster {
 
     // MARK: - Submission
 
-    public func newApplication() -> NewApplication {
+    public func newApplication(user: String) -> NewApplication {
         let id = newAppId()
         state.reservedAppIds.insert(id)
+        state.appIdIssuers = (state.appIdIssuers ?? [:]).merging([id: user]) { $1 }
         markDirty()
         return NewApplication(applicationId: id,
                               maximumResourceCapability: .init(memory: configuration.memoryMB, vCores: configuration.vcores))
@@ -141,9 +142,20 @@ extension LocalCluster {
         guard state.apps[id] == nil else {
             throw LocalClusterError(.conflict, "Application with id \(id) is already present! Cannot add a duplicate!")
         }
+        // An id is taken once, by whom new-application gave it to.
+        guard state.reservedAppIds.contains(id) else {
+            throw LocalClusterError(.badRequest, "Application id \(id) was not given out by new-application (or was already used): ask for a new one")
+        }
+        if let issuer = state.appIdIssuers?[id], issuer != user {
+            throw LocalClusterError(.forbidden, "Application id \(id) was given to \(issuer), not to \(user)")
+        }
+        if let name = s.applicationName, name.utf8.count > 1024 {
+            throw LocalClusterError(.badRequest, "The application name is longer than 1024 bytes")
+        }
         guard let spec = s.amContainerSpec, let commands = spec.commands, !commands.command.isEmpty else {
             throw LocalClusterError(.badRequest, "am-container-spec with at least one command is required")
         }
+        _ = try launchIdentity(user)
         let memory = s.resource?.memory ?? 1024
         let vcores = s.resource?.vCores ?? 1
         guard memory > 0, vcores > 0 else {
@@ -170,7 +182,7 @@ extension LocalCluster {
             case "ARCHIVE": kind = .archive
             default: throw LocalClusterError(.badRequest, "Invalid local resource type \(resource.type) for \(name)")
             }
-            let source = try localSource(resource.resource, what: "local resource \(name)")
+            let source = try localSource(resource.resource, what: "local resource \(name)", user: user)
             files.append(LocalizedFile(source: source, destination: name, kind: kind))
         }
         var env = baseEnvironment(user: user)
@@ -180,6 +192,7 @@ extension LocalCluster {
         env["APP_SUBMIT_TIME_ENV"] = String(nowMillis())
 
         state.reservedAppIds.remove(id)
+        state.appIdIssuers?[id] = nil
         let app = AppRecord(
             id: id, user: user, name: s.applicationName ?? "N/A", queue: s.queue ?? "default",
             type: s.applicationType ?? "YARN", tags: s.applicationTags?.tag ?? [], priority: s.priority ?? 0,
@@ -193,36 +206,49 @@ extension LocalCluster {
         startAttempt(id)
     }
 
-    /// Where a resource comes from, as the container script fetches it: an
-    /// `hdfs://[host[:port]]/path` is read from this cluster's WebHDFS store
-    /// (`DIR/hdfs/path`); anything else is checked and kept as it is.
-    func localSource(_ source: String, what: String) throws -> String {
-        guard source.hasPrefix("hdfs://") else {
-            try Self.checkSource(source, what: what)
-            return source
+    /// Where a resource comes from, checked for the submitting user:
+    /// `hdfs://[host[:port]]/path` is a file of this cluster's WebHDFS store
+    /// that the user may read (localized through the store's jail when the
+    /// container starts); an `http(s)://` URL is fetched by the container; a
+    /// local path or `file://` URL is for the cluster's own user and admins
+    /// only, since every container could otherwise read any file the
+    /// cluster's Unix user can.
+    func localSource(_ source: String, what: String, user: String) throws -> String {
+        if source.hasPrefix("http://") || source.hasPrefix("https://") { return source }
+        if source.hasPrefix("hdfs://") {
+            let rest = source.dropFirst("hdfs://".count)
+            let path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? ""
+            let checked: HDFSStore.Path
+            do { checked = try HDFSStore.Path(absolute: path) } catch {
+                throw LocalClusterError(.badRequest, "\(what): '\(source.prefix(300))' names no file in HDFS")
+            }
+            guard !checked.isRoot else { throw LocalClusterError(.badRequest, "\(what): '\(source.prefix(300))' names no file in HDFS") }
+            do {
+                let (fd, _) = try hdfs.openForReading(checked, as: hdfs.caller(user))
+                close(fd)
+            } catch let e as HDFSStore.StoreError {
+                if e.status == 404 {
+                    throw LocalClusterError(.badRequest, "\(what): \(source.prefix(300)) does not exist in the cluster's HDFS (WebHDFS at /webhdfs/v1)")
+                }
+                throw LocalClusterError(.forbidden, "\(what): \(e.message)")
+            }
+            return "hdfs://" + checked.string
         }
-        let rest = source.dropFirst("hdfs://".count)
-        let path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? ""
-        let parts = path.split(separator: "/")
-        guard path.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !parts.contains(".") else {
-            throw LocalClusterError(.badRequest, "\(what): '\(source)' names no file in HDFS")
+        guard configuration.superusers.contains(user) else {
+            throw LocalClusterError(.forbidden, "\(what): '\(source.prefix(300))' is a file on the cluster's host; only the cluster's own user and its admins may name one. Put it in HDFS (hdfs://) or give an http(s):// URL")
         }
-        let local = ((configuration.directory as NSString).appendingPathComponent("hdfs") as NSString).appendingPathComponent(String(path.dropFirst()))
-        guard FileManager.default.isReadableFile(atPath: local) else {
-            throw LocalClusterError(.badRequest, "\(what): \(source) does not exist in the cluster's HDFS (WebHDFS at /webhdfs/v1)")
-        }
-        return local
+        try Self.checkSource(source, what: what)
+        return source
     }
 
-    /// A source must be a readable local file, a file:// URL or an http(s) URL.
+    /// A local source must be an absolute path or file:// URL of a readable file.
     static func checkSource(_ source: String, what: String) throws {
-        if source.hasPrefix("http://") || source.hasPrefix("https://") { return }
         let path = source.hasPrefix("file://") ? String(source.dropFirst("file://".count)) : source
         guard path.hasPrefix("/") else {
-            throw LocalClusterError(.badRequest, "\(what): '\(source)' is not an absolute path, file://, hdfs:// or http(s):// URL")
+            throw LocalClusterError(.badRequest, "\(what): '\(source.prefix(300))' is not an absolute path, file://, hdfs:// or http(s):// URL")
         }
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw LocalClusterError(.badRequest, "\(what): \(path) does not exist or cannot be read")
+            throw LocalClusterError(.badRequest, "\(what): \(path.prefix(300)) does not exist or cannot be read")
         }
     }
 

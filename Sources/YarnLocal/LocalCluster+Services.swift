@@ -4,6 +4,12 @@ import Hadoop
 extension LocalCluster {
     // MARK: - Validation
 
+    /// The longest lifetime a service may ask for, in seconds (about 290
+    /// million years: any more and its expiry in milliseconds would overflow).
+    static let maxLifetime: Int64 = (Int64.max / 1000) / 2
+    /// The longest description kept with a service.
+    static let maxDescription = 16 * 1024
+
     static func validName(_ name: String, max: Int) -> Bool {
         guard let first = name.first, first.isLowercase, first.isASCII, name.count <= max else { return false }
         return name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" }
@@ -27,7 +33,7 @@ extension LocalCluster {
         return (memory, cpus)
     }
 
-    func files(of configuration: ServiceConfiguration?, context: String) throws -> [LocalizedFile] {
+    func files(of configuration: ServiceConfiguration?, context: String, user: String) throws -> [LocalizedFile] {
         var out: [LocalizedFile] = []
         for f in configuration?.files ?? [] {
             let type = (f.type ?? "").uppercased()
@@ -37,7 +43,7 @@ extension LocalCluster {
             guard let src = f.srcFile, !src.isEmpty else {
                 throw LocalClusterError(.badRequest, "\(context): a \(type) config file needs src_file")
             }
-            let source = try localSource(src, what: "\(context) src_file")
+            let source = try localSource(src, what: "\(context) src_file", user: user)
             let name = (f.destFile?.isEmpty == false ? f.destFile! : (src as NSString).lastPathComponent)
             let relative = name.hasPrefix("/") ? (name as NSString).lastPathComponent : name
             guard !relative.split(separator: "/").contains("..") else {
@@ -49,14 +55,14 @@ extension LocalCluster {
         return out
     }
 
-    func artifactFiles(_ artifact: Artifact?, context: String) throws -> [LocalizedFile] {
+    func artifactFiles(_ artifact: Artifact?, context: String, user: String) throws -> [LocalizedFile] {
         guard let artifact else { return [] }
         switch (artifact.type ?? "DOCKER").uppercased() {
         case "TARBALL":
             guard let uri = artifact.uri ?? artifact.id, !uri.isEmpty else {
                 throw LocalClusterError(.badRequest, "\(context): a TARBALL artifact needs an id (its location)")
             }
-            return [LocalizedFile(source: try localSource(uri, what: "\(context) artifact"), destination: "lib", kind: .archive)]
+            return [LocalizedFile(source: try localSource(uri, what: "\(context) artifact", user: user), destination: "lib", kind: .archive)]
         case "DOCKER":
             throw LocalClusterError(.badRequest, "\(context): DOCKER artifacts are not supported by the embedded cluster (use TARBALL or none)")
         default:
@@ -66,7 +72,7 @@ extension LocalCluster {
 
     /// Checks a service spec the way Hadoop's ServiceApiUtil does, with the
     /// embedded cluster's own limits.
-    func validate(_ service: Service) throws -> [ComponentRecord] {
+    func validate(_ service: Service, user: String) throws -> [ComponentRecord] {
         guard let name = service.name, !name.isEmpty else {
             throw LocalClusterError(.badRequest, "Service name is not specified")
         }
@@ -76,8 +82,11 @@ extension LocalCluster {
         guard let version = service.version, !version.isEmpty else {
             throw LocalClusterError(.badRequest, "Version of service \(name) is not specified")
         }
-        if let lifetime = service.lifetime, lifetime == 0 || lifetime < -1 {
-            throw LocalClusterError(.badRequest, "Invalid lifetime \(lifetime): give seconds, or -1 for no limit")
+        if let lifetime = service.lifetime, lifetime == 0 || lifetime < -1 || lifetime > Self.maxLifetime {
+            throw LocalClusterError(.badRequest, "Invalid lifetime \(lifetime): give seconds up to \(Self.maxLifetime), or -1 for no limit")
+        }
+        if let d = service.description, d.utf8.count > Self.maxDescription {
+            throw LocalClusterError(.badRequest, "The service's description is longer than \(Self.maxDescription) bytes")
         }
         guard let components = service.components, !components.isEmpty else {
             throw LocalClusterError(.badRequest, "No component specified for \(name)")
@@ -105,8 +114,8 @@ extension LocalCluster {
                 throw LocalClusterError(.badRequest, "launch_command not specified for component \(c.name)")
             }
             _ = try resource(for: c, in: service)
-            _ = try files(of: c.configuration, context: "component \(c.name)")
-            _ = try artifactFiles(c.artifact ?? service.artifact, context: "component \(c.name)")
+            _ = try files(of: c.configuration, context: "component \(c.name)", user: user)
+            _ = try artifactFiles(c.artifact ?? service.artifact, context: "component \(c.name)", user: user)
             records.append(ComponentRecord(spec: c, desired: n))
         }
         for c in components {
@@ -114,14 +123,22 @@ extension LocalCluster {
                 throw LocalClusterError(.badRequest, "Component \(c.name) depends on \(d), which is not in the service")
             }
         }
-        _ = try files(of: service.configuration, context: "service \(name)")
+        _ = try files(of: service.configuration, context: "service \(name)", user: user)
         return records
+    }
+
+    /// `now` plus `seconds`, saturating: never traps on a large lifetime.
+    static func expiry(_ now: Int64, _ seconds: Int64) -> Int64 {
+        let (ms, o1) = seconds.multipliedReportingOverflow(by: 1000)
+        let (at, o2) = now.addingReportingOverflow(ms)
+        return o1 || o2 ? Int64.max : at
     }
 
     // MARK: - Create, read
 
     public func createService(_ spec: Service, user: String) throws -> ServiceStatus {
-        let components = try validate(spec)
+        _ = try launchIdentity(user)
+        let components = try validate(spec, user: user)
         let name = spec.name!
         if let existing = state.services[name] {
             throw LocalClusterError(.conflict, "Service name \(name) is already taken (owned by \(existing.user), application \(existing.appId)).")
@@ -149,7 +166,7 @@ extension LocalCluster {
         let now = nowMillis()
         svc.launchTime = now
         svc.state = .ACCEPTED
-        if let lifetime = svc.spec.lifetime, lifetime > 0 { svc.expiresAt = now + lifetime * 1000 } else { svc.expiresAt = nil }
+        if let lifetime = svc.spec.lifetime, lifetime > 0 { svc.expiresAt = Self.expiry(now, lifetime) } else { svc.expiresAt = nil }
         for i in svc.components.indices { svc.components[i].instances = [:] }
         state.services[name] = svc
         let app = AppRecord(id: svc.appId, user: svc.user, name: name, queue: svc.spec.queue ?? "default",
@@ -302,11 +319,11 @@ extension LocalCluster {
             return (202, ServiceStatus(diagnostics: "Flexing service \(name)", state: .ACCEPTED))
         case nil:
             if let lifetime = body.lifetime {
-                guard lifetime > 0 else {
-                    throw LocalClusterError(.badRequest, "Invalid lifetime \(lifetime): give a positive number of seconds")
+                guard lifetime > 0, lifetime <= Self.maxLifetime else {
+                    throw LocalClusterError(.badRequest, "Invalid lifetime \(lifetime): give a positive number of seconds up to \(Self.maxLifetime)")
                 }
                 svc.spec.lifetime = lifetime
-                svc.expiresAt = nowMillis() + lifetime * 1000
+                svc.expiresAt = Self.expiry(nowMillis(), lifetime)
                 state.services[name] = svc
                 markDirty()
                 return (200, ServiceStatus(diagnostics: "Service (\(name))'s lifeTime is updated to \(lifetime) seconds from now"))
@@ -436,9 +453,9 @@ extension LocalCluster {
         env["COMPONENT_INSTANCE_NAME"] = "\(comp.spec.name)-\(index)"
         env["COMPONENT_ID"] = String(index)
         env["YARN_APPLICATION_ID"] = svc.appId
-        var files = try artifactFiles(comp.spec.artifact ?? svc.spec.artifact, context: "component \(comp.spec.name)")
-        files += try self.files(of: svc.spec.configuration, context: "service \(svc.name)")
-        files += try self.files(of: comp.spec.configuration, context: "component \(comp.spec.name)")
+        var files = try artifactFiles(comp.spec.artifact ?? svc.spec.artifact, context: "component \(comp.spec.name)", user: svc.user)
+        files += try self.files(of: svc.spec.configuration, context: "service \(svc.name)", user: svc.user)
+        files += try self.files(of: comp.spec.configuration, context: "component \(comp.spec.name)", user: svc.user)
         return LaunchSpec(command: comp.spec.launchCommand ?? "", environment: env, files: files)
     }
 
@@ -492,6 +509,11 @@ extension LocalCluster {
     }
 
     // MARK: - Logs
+
+    /// Who may read a container's logs: its application's owner.
+    public func containerOwner(_ id: String) -> String? {
+        state.containers[id].flatMap { state.apps[$0.appId]?.user }
+    }
 
     public func logDirectory(container id: String) throws -> String {
         guard id.hasPrefix("container_") else {

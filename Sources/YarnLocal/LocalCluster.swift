@@ -10,6 +10,8 @@ public actor LocalCluster {
     public let configuration: LocalClusterConfiguration
     let executor: ContainerExecutor
     let store: StateStore
+    /// The WebHDFS namespace, jailed under `DIR/hdfs`.
+    nonisolated let hdfs: HDFSStore
     let logger: Logger
     var state: ClusterState
     let startedOn: Int64
@@ -24,6 +26,12 @@ public actor LocalCluster {
         executor = ContainerExecutor(fileCache: (configuration.directory as NSString).appendingPathComponent("filecache"))
         self.logger = logger
         self.store = StateStore(directory: configuration.directory)
+        do {
+            self.hdfs = try HDFSStore(root: configuration.storeDirectory, superuser: LocalClusterConfiguration.processUser,
+                                      admins: configuration.kerberos?.admins ?? [], quota: configuration.effectiveStoreQuota())
+        } catch let e as HDFSStore.StoreError {
+            throw LocalClusterError(.internal, e.message)
+        }
         self.startedOn = nowMillis()
         self.httpAddress = "\(configuration.nodeHost):\(configuration.port)"
         var loaded = try store.load() ?? ClusterState()
@@ -75,10 +83,15 @@ public actor LocalCluster {
 
     // MARK: - Identifiers
 
+    /// The next application id: never one in use or reserved, so that an id
+    /// submitted early by someone else cannot collide with a service's.
     func newAppId() -> String {
-        let seq = state.nextAppSequence
-        state.nextAppSequence += 1
-        return String(format: "application_%lld_%04d", state.clusterTimestamp, seq)
+        while true {
+            let seq = state.nextAppSequence
+            state.nextAppSequence += 1
+            let id = String(format: "application_%lld_%04d", state.clusterTimestamp, seq)
+            if state.apps[id] == nil && !state.reservedAppIds.contains(id) { return id }
+        }
     }
 
     func newContainerId(appId: String, attempt: Int) -> String {
@@ -150,15 +163,32 @@ public actor LocalCluster {
         return id
     }
 
-    /// YARN's cross-platform markers: `{{VAR}}`, `<CPS>`, `<LOG_DIR>`.
+    /// YARN's cross-platform markers: `{{VAR}}`, `<CPS>`, `<LOG_DIR>`. One
+    /// pass from left to right over the original text: what a marker is
+    /// replaced with is never expanded again, and `{{VAR}}` names only the
+    /// container's own environment (what YARN sets and the request's `env`),
+    /// never the cluster process's.
     static func expand(_ s: String, env: [String: String], logDir: String) -> String {
         guard s.contains("{{") || s.contains("<") else { return s }
-        var out = s.replacingOccurrences(of: "<LOG_DIR>", with: logDir).replacingOccurrences(of: "<CPS>", with: ":")
-        while let open = out.range(of: "{{"), let close = out.range(of: "}}", range: open.upperBound..<out.endIndex) {
-            let name = String(out[open.upperBound..<close.lowerBound])
-            out.replaceSubrange(open.lowerBound..<close.upperBound, with: env[name] ?? ProcessInfo.processInfo.environment[name] ?? "")
+        var out = ""
+        var rest = Substring(s)
+        while let i = rest.firstIndex(where: { $0 == "{" || $0 == "<" }) {
+            out += rest[..<i]
+            rest = rest[i...]
+            if rest.hasPrefix("<LOG_DIR>") {
+                out += logDir
+                rest = rest.dropFirst("<LOG_DIR>".count)
+            } else if rest.hasPrefix("<CPS>") {
+                out += ":"
+                rest = rest.dropFirst("<CPS>".count)
+            } else if rest.hasPrefix("{{"), let close = rest.range(of: "}}") {
+                out += env[String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close.lowerBound])] ?? ""
+                rest = rest[close.upperBound...]
+            } else {
+                out.append(rest.removeFirst())
+            }
         }
-        return out
+        return out + rest
     }
 
     /// Starts waiting containers, in order of request, while they fit.
@@ -174,10 +204,28 @@ public actor LocalCluster {
         }
     }
 
+    /// Whose containers run how. The cluster's own user and its admins: as
+    /// the cluster's Unix user. Without Kerberos, everyone: `user.name` is
+    /// trusted, as by Hadoop's DefaultContainerExecutor. With Kerberos,
+    /// anyone else runs as the local user of the same name when the cluster
+    /// runs as root (as YARN's LinuxContainerExecutor), and is refused
+    /// otherwise, since their container could read all the cluster can.
+    func launchIdentity(_ user: String) throws -> ContainerExecutor.RunAs? {
+        guard configuration.kerberos != nil, !configuration.superusers.contains(user) else { return nil }
+        guard geteuid() == 0 else {
+            throw LocalClusterError(.forbidden, "Containers of \(user) cannot be started: this Kerberized cluster does not run as root, so it cannot run them as \(user), and only the cluster's user and its admins (--admins) may run containers as the cluster's user")
+        }
+        guard let pw = getpwnam(user), pw.pointee.pw_uid != 0 else {
+            throw LocalClusterError(.forbidden, "Containers of \(user) cannot be started: there is no local user \(user) to run them as (create one, or make \(user) an admin with --admins)")
+        }
+        return ContainerExecutor.RunAs(name: user, uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid)
+    }
+
     func start(_ id: String) {
         guard var c = state.containers[id] else { return }
         do {
-            let launched = try executor.launch(c)
+            let user = state.apps[c.appId]?.user ?? LocalClusterConfiguration.processUser
+            let launched = try executor.launch(c, store: hdfs, user: user, runAs: try launchIdentity(user))
             c.phase = .running
             c.pid = launched.pid
             c.pidStartTicks = launched.startTicks

@@ -23,6 +23,9 @@ public struct LocalClusterConfiguration: Sendable {
     public var kerberos: KerberosServerSettings?
     /// HTTPS only, with this certificate and key.
     public var tls: TLSServerSettings?
+    /// Bytes the WebHDFS store may hold (`--store-quota`); nil: half the
+    /// disk space free when the cluster starts.
+    public var storeQuota: Int64?
 
     /// `https` with TLS, else `http`.
     public var scheme: String { tls == nil ? "http" : "https" }
@@ -40,4 +43,24 @@ public struct LocalClusterConfiguration: Sendable {
     var stateDirectory: String { (directory as NSString).appendingPathComponent("state") }
     var containersDirectory: String { (directory as NSString).appendingPathComponent("containers") }
     var logsDirectory: String { (directory as NSString).appendingPathComponent("logs") }
+    var storeDirectory: String { (directory as NSString).appendingPathComponent("hdfs") }
+
+    /// The Unix user the cluster runs as: HDFS's superuser, the owner of `/`.
+    static var processUser: String {
+        guard let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name else { return "flinkctl" }
+        return String(cString: name)
+    }
+
+    /// Users who may do anything: the cluster's own user and its admins.
+    var superusers: Set<String> { Set([Self.processUser]).union(kerberos?.admins ?? []) }
+
+    /// The store's quota: as given, else half of what is free on its disk now.
+    func effectiveStoreQuota() -> Int64 {
+        if let storeQuota { return storeQuota }
+        var fs = statvfs()
+        guard statvfs(directory, &fs) == 0 else { return 1 << 30 }
+        let free = Int64(fs.f_bavail).multipliedReportingOverflow(by: Int64(fs.f_frsize))
+        return free.overflow ? Int64.max / 2 : free.partialValue / 2
+    }
+
 }

@@ -4,7 +4,7 @@ import Hadoop
 /// Java exception name a real ResourceManager would use.
 public struct LocalClusterError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable {
-        case badRequest, notFound, conflict, forbidden, unauthorized, methodNotAllowed, `internal`
+        case badRequest, notFound, conflict, forbidden, unauthorized, methodNotAllowed, payloadTooLarge, `internal`
     }
     public var kind: Kind
     public var message: String
@@ -24,6 +24,7 @@ public struct LocalClusterError: Error, CustomStringConvertible, Sendable {
         case .forbidden: 403
         case .unauthorized: 401
         case .methodNotAllowed: 405
+        case .payloadTooLarge: 413
         case .internal: 500
         }
     }
@@ -46,6 +47,9 @@ public struct LocalClusterError: Error, CustomStringConvertible, Sendable {
             RemoteExceptionBody(exception: "AuthorizationException", message: message,
                                 javaClassName: "org.apache.hadoop.security.authorize.AuthorizationException")
         case .methodNotAllowed:
+            RemoteExceptionBody(exception: "WebApplicationException", message: message,
+                                javaClassName: "javax.ws.rs.WebApplicationException")
+        case .payloadTooLarge:
             RemoteExceptionBody(exception: "WebApplicationException", message: message,
                                 javaClassName: "javax.ws.rs.WebApplicationException")
         case .internal:

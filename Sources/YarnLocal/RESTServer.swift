@@ -24,8 +24,11 @@ struct RESTRouter: Sendable {
                                          api: request.uri.path.hasPrefix("/app/v1/services") ? .services : .resourceManager)
             response.headers[.wwwAuthenticate] = "Negotiate"
             // An empty cookie clears a stale one, as Hadoop's filter does.
-            response.headers[.setCookie] = "hadoop.auth=; Path=/; HttpOnly"
+            response.headers[.setCookie] = "hadoop.auth=; Path=/; HttpOnly" + (authenticator.secureCookies ? "; Secure" : "")
             return response
+        case .refused(let reason):
+            return errorResponse(LocalClusterError(.forbidden, reason),
+                                 api: request.uri.path.hasPrefix("/app/v1/services") ? .services : .resourceManager)
         case .authenticated(let user, let headers):
             var scoped = self
             scoped.caller = user
@@ -97,17 +100,26 @@ struct RESTRouter: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(string: s)))
     }
 
+    /// The largest JSON body a call takes; more answers 413.
+    static let maxBody = 1024 * 1024
+
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         var req = request
-        let buffer = try await req.collectBody(upTo: 16 * 1024 * 1024)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await req.collectBody(upTo: Self.maxBody)
+        } catch is NIOTooManyBytesError {
+            throw LocalClusterError(.payloadTooLarge, "The request body is larger than \(Self.maxBody) bytes")
+        }
         guard buffer.readableBytes > 0 else {
             throw LocalClusterError(.badRequest, "The request needs a JSON body")
         }
         return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
     }
 
+    /// A query parameter, percent-decoded once (by the URI parser), never twice.
     func query(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters[Substring(name)].map { String($0).removingPercentEncoding ?? String($0) }
+        request.uri.queryParameters[Substring(name)].map { String($0) }
     }
 
     /// The caller: the Kerberos principal's short name in Kerberos mode,
@@ -211,7 +223,7 @@ struct RESTRouter: Sendable {
             return Response(status: .accepted, headers: headers)
         case (.post, 2, "apps") where p[1] == "new-application":
             _ = try requireUser(request)
-            let new = await cluster.newApplication()
+            let new = await cluster.newApplication(user: try requireUser(request))
             try await cluster.persistIfNeeded()
             return json(new)
         case (.get, 2, "apps"):
@@ -246,6 +258,7 @@ struct RESTRouter: Sendable {
             throw LocalClusterError(.notFound, "No resource at \(request.uri.path)")
         }
         let dir = try await cluster.logDirectory(container: p[1])
+        try await checkLogAccess(p[1])
         if p.count == 2 {
             return json(NodeLogsClient.Envelope(containerLogsInfo: .init(containerLogInfo: Self.listLogs(dir), containerId: p[1])))
         }
@@ -281,8 +294,17 @@ struct RESTRouter: Sendable {
         }
     }
 
+    /// Kerberos mode: a container's logs are its owner's and the admins'
+    /// (YARN's log ACLs); without Kerberos anyone may read them.
+    private func checkLogAccess(_ container: String) async throws {
+        guard authenticator != nil, let caller, let owner = await cluster.containerOwner(container),
+              caller != owner, !cluster.configuration.superusers.contains(caller) else { return }
+        throw LocalClusterError(.forbidden, "User \(caller) cannot read the logs of \(container): only its owner \(owner) and the cluster's admins may")
+    }
+
     private func logsPage(container: String) async throws -> Response {
         let dir = try await cluster.logDirectory(container: container)
+        try await checkLogAccess(container)
         var out = ""
         for f in Self.listLogs(dir) {
             out += "LogType:\(f.fileName)\nLogLength:\(f.fileSize)\nLog Contents:\n"

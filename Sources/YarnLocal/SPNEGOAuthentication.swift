@@ -36,8 +36,12 @@ final class SPNEGOAuthenticator: Sendable {
     /// Signs cookies; random per process, so a restart invalidates them all.
     private let secret = SymmetricKey(size: .bits256)
 
-    init(settings: KerberosServerSettings) throws {
+    /// Cookies carry `Secure` (the cluster serves HTTPS only).
+    let secureCookies: Bool
+
+    init(settings: KerberosServerSettings, secureCookies: Bool = false) throws {
         self.settings = settings
+        self.secureCookies = secureCookies
         self.acceptor = try SPNEGOAcceptor(keytab: settings.keytab, principal: settings.principal)
     }
 
@@ -46,6 +50,16 @@ final class SPNEGOAuthenticator: Sendable {
         case authenticated(user: String, headers: [(HTTPField.Name, String)])
         /// Answer 401 with this reason.
         case challenge(reason: String, token: [UInt8]?)
+        /// Authenticated, but refused: answer 403 with this reason.
+        case refused(reason: String)
+    }
+
+    /// Whether a user or principal name can stand in a token: none of the
+    /// token's separators, quotes, spaces or control characters.
+    static func safeInToken(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 1024 && s.unicodeScalars.allSatisfy { c in
+            c.value > 0x20 && c.value != 0x7f && !"&=\";,\\".unicodeScalars.contains(c)
+        }
     }
 
     func authenticate(_ request: Request, now: Date = Date()) -> Outcome {
@@ -68,11 +82,17 @@ final class SPNEGOAuthenticator: Sendable {
             return .challenge(reason: "Kerberos authentication failed: \(error)", token: nil)
         }
         let user = PrincipalName(accepted.client).shortName
+        // A name holding a separator could forge fields of the signed token
+        // (`a&u=admin`): refused rather than escaped, as no Hadoop service
+        // would map such a principal to a user either.
+        guard Self.safeInToken(user), Self.safeInToken(accepted.client) else {
+            return .refused(reason: "The principal's name holds a character that is not allowed in a user name (one of & = \" ; , \\ space or control)")
+        }
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
         let validityMs = settings.tokenValidity.components.seconds * 1000
         let expires = nowMs + min(validityMs, Int64(accepted.lifetime) * 1000)
         var headers: [(HTTPField.Name, String)] = [
-            (.setCookie, "hadoop.auth=\"\(sign(user: user, principal: accepted.client, expires: expires))\"; Path=/; HttpOnly"),
+            (.setCookie, "hadoop.auth=\"\(sign(user: user, principal: accepted.client, expires: expires))\"; Path=/; HttpOnly" + (secureCookies ? "; Secure" : "")),
         ]
         if !accepted.outputToken.isEmpty {
             headers.append((.wwwAuthenticate, "Negotiate " + Data(accepted.outputToken).base64EncodedString()))
@@ -96,13 +116,16 @@ final class SPNEGOAuthenticator: Sendable {
               HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data(body.utf8), using: secret) else {
             return nil
         }
+        // Exactly the four fields, each once: a signed token is read one way only.
         var fields: [Substring: Substring] = [:]
-        for f in body.split(separator: "&") {
-            guard let eq = f.firstIndex(of: "=") else { continue }
-            fields[f[..<eq]] = f[f.index(after: eq)...]
+        for f in body.split(separator: "&", omittingEmptySubsequences: false) {
+            guard let eq = f.firstIndex(of: "=") else { return nil }
+            let key = f[..<eq]
+            guard ["u", "p", "t", "e"].contains(key), fields[key] == nil else { return nil }
+            fields[key] = f[f.index(after: eq)...]
         }
-        guard let e = fields["e"].flatMap({ Int64($0) }), e > Int64(now.timeIntervalSince1970 * 1000),
-              let u = fields["u"], !u.isEmpty else { return nil }
+        guard fields.count == 4, let e = fields["e"].flatMap({ Int64($0) }), e > Int64(now.timeIntervalSince1970 * 1000),
+              let u = fields["u"], Self.safeInToken(String(u)) else { return nil }
         return String(u)
     }
 

@@ -5,192 +5,181 @@ import HTTPTypes
 import NIOCore
 
 /// WebHDFS (`/webhdfs/v1`) on the embedded cluster: the NameNode and the one
-/// DataNode in one, files kept under `DIR/hdfs`. It answers as Hadoop does:
-/// CREATE and OPEN redirect (307) from the NameNode step to the DataNode
-/// step (`&datanode=true` here), CREATE's second step answers 201, MKDIRS,
-/// RENAME and DELETE `{"boolean": …}`, errors a RemoteException with Java's exception
-/// names and Hadoop's statuses (FileNotFoundException 404, IllegalArgument 400,
-/// FileAlreadyExists and other IOExceptions 403). Default permissions are
-/// HDFS's: 755 for directories, 644 for files, no umask. Every file belongs
-/// to the cluster's Unix user; simple authentication's `user.name` is required
-/// for changes, as on a Hadoop cluster without Kerberos.
+/// DataNode in one, over the jailed store of `HDFSStore`. It answers as
+/// Hadoop does: CREATE, APPEND and OPEN redirect (307) from the NameNode step
+/// to the DataNode step (`&datanode=true` here), CREATE's second step answers
+/// 201, MKDIRS, RENAME and DELETE `{"boolean": …}`, errors a RemoteException
+/// with Java's exception names and Hadoop's statuses (FileNotFoundException
+/// 404, IllegalArgument 400, AccessControl, FileAlreadyExists, quota and
+/// other IOExceptions 403). Default permissions are HDFS's: 755 for
+/// directories, 644 for files, no umask. Files belong to the user who wrote
+/// them: the Kerberos principal's short name, or simple authentication's
+/// `user.name`, which changes require (reads without it are `dr.who`'s, as
+/// Hadoop's static web user).
 extension RESTRouter {
-    struct WebHDFSError: Error {
-        var status: Int
-        var exception: String
-        var javaClassName: String
-        var message: String
-
-        static func notFound(_ path: String) -> WebHDFSError {
-            WebHDFSError(status: 404, exception: "FileNotFoundException", javaClassName: "java.io.FileNotFoundException",
-                         message: "File does not exist: \(path)")
-        }
-        static func illegal(_ message: String) -> WebHDFSError {
-            WebHDFSError(status: 400, exception: "IllegalArgumentException", javaClassName: "java.lang.IllegalArgumentException",
-                         message: message)
-        }
-        static func io(_ exception: String, _ message: String) -> WebHDFSError {
-            WebHDFSError(status: 403, exception: exception, javaClassName: "java.io." + exception, message: message)
-        }
-    }
-
-    var hdfsRoot: String { (cluster.configuration.directory as NSString).appendingPathComponent("hdfs") }
+    typealias WebHDFSError = HDFSStore.StoreError
 
     func webhdfsRoute(_ request: Request, _ parts: [String]) async -> Response {
         do {
             return try await webhdfs(request, parts)
-        } catch let e as WebHDFSError {
+        } catch let e as HDFSStore.StoreError {
             return json(RemoteExceptionBody(exception: e.exception, message: e.message, javaClassName: e.javaClassName),
                         status: e.status)
         } catch let e as LocalClusterError {
-            return json(RemoteExceptionBody(exception: "IOException", message: e.message, javaClassName: "java.io.IOException"),
-                        status: e.status)
+            return json(e.remoteException, status: e.status)
         } catch {
             return json(RemoteExceptionBody(exception: "IOException", message: "\(error)", javaClassName: "java.io.IOException"),
-                        status: 500)
+                        status: 403)
         }
     }
 
+    /// Who the request is from, for the store's permission checks.
+    private func hdfsCaller(_ request: Request, change: Bool) throws -> HDFSStore.Caller {
+        if change { return cluster.hdfs.caller(try requireUser(request)) }
+        return cluster.hdfs.caller(user(request) ?? "dr.who")
+    }
+
     private func webhdfs(_ request: Request, _ parts: [String]) async throws -> Response {
-        guard !parts.contains(where: { $0 == ".." || $0 == "." || $0.contains("\0") }) else {
-            throw WebHDFSError.illegal("Invalid path: /\(parts.joined(separator: "/"))")
-        }
-        let path = "/" + parts.joined(separator: "/")
-        let local = (hdfsRoot as NSString).appendingPathComponent(String(path.dropFirst()))
+        let path = try HDFSStore.Path(decodedSegments: parts)
         guard let op = query(request, "op")?.uppercased(), !op.isEmpty else {
-            throw WebHDFSError.illegal("Invalid value for webhdfs parameter \"op\": null")
+            throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"op\": null")
         }
         let method = request.method
         let onDataNode = query(request, "datanode") == "true"
-        let fm = FileManager.default
+        let store = cluster.hdfs
 
         switch (method, op) {
         case (.get, "GETFILESTATUS"):
-            guard let status = fileStatus(local, suffix: "") else { throw WebHDFSError.notFound(path) }
-            return json(HDFSFileStatusEnvelope(fileStatus: status))
+            let caller = try hdfsCaller(request, change: false)
+            guard let status = try store.status(path, as: caller) else { throw WebHDFSError.notFound(path.string) }
+            return json(HDFSFileStatusEnvelope(fileStatus: Self.fileStatus(status, suffix: "")))
 
         case (.get, "LISTSTATUS"):
-            guard var status = fileStatus(local, suffix: "") else { throw WebHDFSError.notFound(path) }
-            if !status.isDirectory {
-                status.pathSuffix = (path as NSString).lastPathComponent
-                return json(HDFSFileStatusesEnvelope([status]))
-            }
-            let names = ((try? fm.contentsOfDirectory(atPath: local)) ?? []).filter { !$0.hasPrefix(".webhdfs-") }.sorted()
-            return json(HDFSFileStatusesEnvelope(names.compactMap { fileStatus((local as NSString).appendingPathComponent($0), suffix: $0) }))
+            let caller = try hdfsCaller(request, change: false)
+            let entries = try store.list(path, as: caller)
+            return json(HDFSFileStatusesEnvelope(entries.map { Self.fileStatus($0.status, suffix: $0.name) }))
+
+        case (.get, "LISTSTATUS_BATCH"):
+            // One batch holds the whole listing: `remainingEntries` is 0.
+            let caller = try hdfsCaller(request, change: false)
+            var entries = try store.list(path, as: caller)
+            if let after = query(request, "startAfter"), !after.isEmpty { entries = entries.filter { $0.name > after } }
+            let statuses = entries.map { Self.fileStatus($0.status, suffix: $0.name) }
+            return json(DirectoryListingEnvelope(listing: .init(partial: .init(statuses: HDFSFileStatusesEnvelope(statuses).fileStatuses), remainingEntries: 0)))
+
+        case (.get, "GETHOMEDIRECTORY"):
+            let caller = try hdfsCaller(request, change: false)
+            return json(["Path": "/user/\(caller.name)"])
 
         case (.put, "MKDIRS"):
-            _ = try requireUser(request)
+            let caller = try hdfsCaller(request, change: true)
             let mode = try permission(request, default: 0o755)
-            var isDir: ObjCBool = false
-            if fm.fileExists(atPath: local, isDirectory: &isDir) {
-                guard isDir.boolValue else { throw WebHDFSError.io("FileAlreadyExistsException", "Path is not a directory: \(path)") }
-                return json(HDFSBooleanAnswer(true))
-            }
-            try makeDirectories(local, mode: mode)
+            let dir = try store.mkdirs(path, mode: mode, as: caller)
+            close(dir.fd)
             return json(HDFSBooleanAnswer(true))
 
         case (.put, "CREATE"):
-            let overwrite = query(request, "overwrite")?.lowercased() == "true"
-            var isDir: ObjCBool = false
-            let exists = fm.fileExists(atPath: local, isDirectory: &isDir)
-            if exists && isDir.boolValue { throw WebHDFSError.io("FileAlreadyExistsException", "\(path) already exists as a directory") }
-            if exists && !overwrite { throw WebHDFSError.io("FileAlreadyExistsException", "\(path) for client already exists") }
-            _ = try requireUser(request)
-            guard onDataNode else { return redirectToDataNode(request) }
+            let caller = try hdfsCaller(request, change: true)
+            let overwrite = try flag(request, "overwrite")
             let mode = try permission(request, default: 0o644)
-            let parent = (local as NSString).deletingLastPathComponent
-            try makeDirectories(parent, mode: 0o755)
-            // Written whole, then renamed into place: a reader never sees half a
-            // file. The body goes to disk as it arrives, as a DataNode writes
+            try store.checkCreate(path, overwrite: overwrite, as: caller)
+            guard onDataNode else { return redirectToDataNode(request) }
+            // The body goes to disk as it arrives, as a DataNode writes
             // blocks: a Flink distribution is not held in the cluster's memory.
-            let temporary = (parent as NSString).appendingPathComponent(".webhdfs-\(UUID().uuidString)")
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
-            guard fd >= 0 else { throw WebHDFSError.io("IOException", "cannot write \(path): \(String(cString: strerror(errno)))") }
-            do {
-                for try await chunk in request.body {
-                    try chunk.withUnsafeReadableBytes { bytes in
-                        var done = 0
-                        while done < bytes.count {
-                            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                            if n < 0 && errno == EINTR { continue }
-                            guard n > 0 else { throw WebHDFSError.io("IOException", "cannot write \(path): \(String(cString: strerror(errno)))") }
-                            done += n
-                        }
-                    }
-                }
-                fchmod(fd, mode_t(mode))  // no umask, as HDFS
-                close(fd)
-            } catch {
-                close(fd)
-                unlink(temporary)
-                throw error
-            }
-            guard rename(temporary, local) == 0 else {
-                unlink(temporary)
-                throw WebHDFSError.io("IOException", "cannot write \(path): \(String(cString: strerror(errno)))")
+            try await store.create(path, mode: mode, overwrite: overwrite, as: caller) { write in
+                for try await chunk in request.body { try write(Array(chunk.readableBytesView)) }
             }
             var headers = HTTPFields()
-            headers[.location] = "webhdfs://\(cluster.configuration.nodeHost)\(path)"
+            headers[.location] = "webhdfs://\(cluster.configuration.nodeHost)\(path.string)"
             headers[.contentLength] = "0"
             return Response(status: .created, headers: headers)
 
-        case (.get, "OPEN"):
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: local, isDirectory: &isDir), !isDir.boolValue else {
-                throw WebHDFSError(status: 404, exception: "FileNotFoundException", javaClassName: "java.io.FileNotFoundException",
-                                   message: isDir.boolValue ? "Path is not a file: \(path)" : "File does not exist: \(path)")
-            }
+        case (.post, "APPEND"):
+            let caller = try hdfsCaller(request, change: true)
+            try store.checkAppend(path, as: caller)
             guard onDataNode else { return redirectToDataNode(request) }
-            guard let data = fm.contents(atPath: local) else { throw WebHDFSError.io("IOException", "cannot read \(path)") }
+            try await store.append(path, as: caller) { write in
+                for try await chunk in request.body { try write(Array(chunk.readableBytesView)) }
+            }
+            var headers = HTTPFields()
+            headers[.contentLength] = "0"
+            return Response(status: .ok, headers: headers)
+
+        case (.get, "OPEN"):
+            let caller = try hdfsCaller(request, change: false)
+            let offset = try number(request, "offset") ?? 0
+            let wanted = try number(request, "length")
+            let (fd, length) = try store.openForReading(path, as: caller)
+            close(fd)
+            guard onDataNode else { return redirectToDataNode(request) }
+            guard offset <= length || length == 0 else {
+                throw WebHDFSError.io("Offset=\(offset) out of the range [0, \(length)); OPEN, path=\(path.string)")
+            }
+            let count = max(0, min(wanted ?? Int64.max, length - offset))
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            // Streamed from the file opened again through the jail: a large
+            // file is never held whole in memory.
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(count)) { writer in
+                let (fd, _) = try store.openForReading(path, as: caller)
+                defer { close(fd) }
+                var position = offset
+                var left = count
+                var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+                while left > 0 {
+                    let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, Int(min(Int64($0.count), left)), off_t(position)) }
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { break }
+                    try await writer.write(ByteBuffer(bytes: buffer[0..<n]))
+                    position += Int64(n)
+                    left -= Int64(n)
+                }
+                try await writer.finish(nil)
+            })
 
         case (.delete, "DELETE"):
-            let recursive = query(request, "recursive")?.lowercased() == "true"
-            var isDir: ObjCBool = false
-            guard path != "/" else { return json(HDFSBooleanAnswer(false)) }
-            guard fm.fileExists(atPath: local, isDirectory: &isDir) else { return json(HDFSBooleanAnswer(false)) }
-            if isDir.boolValue && !recursive, let children = try? fm.contentsOfDirectory(atPath: local), !children.isEmpty {
-                throw WebHDFSError.io("PathIsNotEmptyDirectoryException", "`\(path) is non empty': Directory is not empty")
-            }
-            try fm.removeItem(atPath: local)
-            return json(HDFSBooleanAnswer(true))
+            let caller = try hdfsCaller(request, change: true)
+            return json(HDFSBooleanAnswer(try store.delete(path, recursive: try flag(request, "recursive"), as: caller)))
 
         case (.put, "RENAME"):
-            // As HDFS's rename: false (not an error) when the source is missing,
-            // the destination's parent is missing or the destination is a file;
-            // into a destination that is a directory, the source moves inside it.
-            _ = try requireUser(request)
-            guard let destination = query(request, "destination"), destination.hasPrefix("/") else {
-                throw WebHDFSError.illegal("Invalid value for webhdfs parameter \"destination\": \(query(request, "destination") ?? "null")")
+            let caller = try hdfsCaller(request, change: true)
+            guard let d = query(request, "destination") else {
+                throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"destination\": null")
             }
-            let dparts = destination.split(separator: "/").map(String.init)
-            guard !dparts.contains(where: { $0 == ".." || $0 == "." || $0.contains("\0") }), !dparts.isEmpty else {
-                throw WebHDFSError.illegal("Invalid path: \(destination)")
-            }
-            var target = (hdfsRoot as NSString).appendingPathComponent(dparts.joined(separator: "/"))
-            var isDir: ObjCBool = false
-            guard path != "/", fm.fileExists(atPath: local) else { return json(HDFSBooleanAnswer(false)) }
-            if fm.fileExists(atPath: target, isDirectory: &isDir) {
-                guard isDir.boolValue else { return json(HDFSBooleanAnswer(false)) }
-                target = (target as NSString).appendingPathComponent((local as NSString).lastPathComponent)
-                guard !fm.fileExists(atPath: target) else { return json(HDFSBooleanAnswer(false)) }
-            }
-            guard fm.fileExists(atPath: (target as NSString).deletingLastPathComponent, isDirectory: &isDir), isDir.boolValue,
-                  !(target + "/").hasPrefix(local + "/") else {
-                return json(HDFSBooleanAnswer(false))
-            }
-            guard rename(local, target) == 0 else {
-                throw WebHDFSError.io("IOException", "cannot rename \(path) to \(destination): \(String(cString: strerror(errno)))")
-            }
-            return json(HDFSBooleanAnswer(true))
+            let destination = try HDFSStore.Path(absolute: d)
+            return json(HDFSBooleanAnswer(try store.rename(path, to: destination, as: caller)))
 
-        case (_, "GETFILESTATUS"), (_, "LISTSTATUS"), (_, "MKDIRS"), (_, "CREATE"), (_, "OPEN"), (_, "DELETE"), (_, "RENAME"):
-            throw WebHDFSError.illegal("Invalid value for webhdfs parameter \"op\": \(op) is not a valid \(method.rawValue) operation.")
+        case (.put, "SETPERMISSION"):
+            let caller = try hdfsCaller(request, change: true)
+            try store.setPermission(path, mode: try permission(request, default: 0o755), as: caller)
+            return Response(status: .ok, headers: [.contentLength: "0"])
+
+        case (.put, "SETOWNER"):
+            let caller = try hdfsCaller(request, change: true)
+            let owner = query(request, "owner").flatMap { $0.isEmpty ? nil : $0 }
+            let group = query(request, "group").flatMap { $0.isEmpty ? nil : $0 }
+            guard owner != nil || group != nil else {
+                throw WebHDFSError.invalid("Both owner and group are empty.")
+            }
+            for name in [owner, group].compactMap({ $0 }) where !Self.validPrincipalName(name) {
+                throw WebHDFSError.invalid("Invalid value: \"\(name.prefix(64))\" is not a valid user or group name")
+            }
+            try store.setOwner(path, owner: owner, group: group, as: caller)
+            return Response(status: .ok, headers: [.contentLength: "0"])
+
+        case (_, "GETFILESTATUS"), (_, "LISTSTATUS"), (_, "LISTSTATUS_BATCH"), (_, "GETHOMEDIRECTORY"), (_, "MKDIRS"),
+             (_, "CREATE"), (_, "APPEND"), (_, "OPEN"), (_, "DELETE"), (_, "RENAME"), (_, "SETPERMISSION"), (_, "SETOWNER"):
+            throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"op\": \(op) is not a valid \(method.rawValue) operation.")
         default:
             throw WebHDFSError(status: 400, exception: "UnsupportedOperationException", javaClassName: "java.lang.UnsupportedOperationException",
-                               message: "op=\(op) is not supported by the embedded cluster's WebHDFS")
+                               message: "op=\(op.prefix(64)) is not supported by the embedded cluster's WebHDFS")
+        }
+    }
+
+    /// A user or group name as HDFS takes it: no separators, no control characters.
+    static func validPrincipalName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 255 && s.unicodeScalars.allSatisfy { c in
+            c.value > 0x20 && c.value != 0x7f && !"/:&=;,\"\\".unicodeScalars.contains(c)
         }
     }
 
@@ -208,48 +197,47 @@ extension RESTRouter {
     private func permission(_ request: Request, default value: Int) throws -> Int {
         guard let p = query(request, "permission") else { return value }
         guard (1...4).contains(p.count), p.allSatisfy({ ("0"..."7").contains($0) }), let mode = Int(p, radix: 8), mode <= 0o1777 else {
-            throw WebHDFSError.illegal("Invalid value for webhdfs parameter \"permission\": Invalid value: \"\(p)\" does not belong to the domain ^[0-1]?[0-7][0-7][0-7]$")
+            throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"permission\": Invalid value: \"\(p.prefix(64))\" does not belong to the domain ^[0-1]?[0-7][0-7][0-7]$")
         }
         return mode
     }
 
-    private func makeDirectories(_ local: String, mode: Int) throws {
-        // The store itself is made on the first write; reads of an empty store find nothing.
-        try FileManager.default.createDirectory(atPath: hdfsRoot, withIntermediateDirectories: true)
-        var missing: [String] = []
-        var p = local
-        while !FileManager.default.fileExists(atPath: p) && p.count > hdfsRoot.count {
-            missing.append(p)
-            p = (p as NSString).deletingLastPathComponent
+    private func flag(_ request: Request, _ name: String) throws -> Bool {
+        guard let v = query(request, name)?.lowercased(), !v.isEmpty else { return false }
+        guard v == "true" || v == "false" else {
+            throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"\(name)\": Failed to parse \"\(v.prefix(64))\" to Boolean.")
         }
-        for dir in missing.reversed() {
-            // As HDFS: the directory gets `mode`, the parents made on the way
-            // `mode` with u+wx added (so that the owner can go on below them).
-            let m = dir == local ? mode : mode | 0o300
-            guard mkdir(dir, mode_t(m)) == 0 || errno == EEXIST else {
-                throw WebHDFSError.io("IOException", "cannot create \(dir.dropFirst(hdfsRoot.count)): \(String(cString: strerror(errno)))")
-            }
-            chmod(dir, mode_t(m))  // no umask, as HDFS
-        }
+        return v == "true"
     }
 
-    /// The owner WebHDFS reports: the cluster's own Unix user, who holds every
-    /// file (the embedded cluster runs as one user; `user.name` is still required).
-    private func owner() -> String {
-        guard let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name else { return "flinkctl" }
-        return String(cString: name)
+    private func number(_ request: Request, _ name: String) throws -> Int64? {
+        guard let v = query(request, name), !v.isEmpty else { return nil }
+        guard let n = Int64(v), n >= 0 else {
+            throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"\(name)\": \(v.prefix(64)) is not a number from 0 to \(Int64.max)")
+        }
+        return n
     }
 
-    func fileStatus(_ local: String, suffix: String) -> HDFSFileStatus? {
-        var st = stat()
-        guard lstat(local, &st) == 0 else { return nil }
-        let isDir = (st.st_mode & S_IFMT) == S_IFDIR
-        let millis = Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
-        let children = isDir ? ((try? FileManager.default.contentsOfDirectory(atPath: local))?.filter { !$0.hasPrefix(".webhdfs-") }.count ?? 0) : 0
-        return HDFSFileStatus(accessTime: isDir ? 0 : Int64(st.st_atim.tv_sec) * 1000, blockSize: isDir ? 0 : 134_217_728,
-                              childrenNum: children, group: "supergroup", length: isDir ? 0 : Int64(st.st_size),
-                              modificationTime: millis, owner: owner(), pathSuffix: suffix,
-                              permission: String(Int(st.st_mode) & 0o7777, radix: 8), replication: isDir ? 0 : 1,
-                              type: isDir ? "DIRECTORY" : "FILE")
+    static func fileStatus(_ s: HDFSStore.Status, suffix: String) -> HDFSFileStatus {
+        HDFSFileStatus(accessTime: s.accessTime, blockSize: s.isDirectory ? 0 : 134_217_728,
+                       childrenNum: s.children, group: s.meta.group, length: s.length,
+                       modificationTime: s.modificationTime, owner: s.meta.owner, pathSuffix: suffix,
+                       permission: String(s.meta.mode & 0o1777, radix: 8), replication: s.isDirectory ? 0 : 1,
+                       type: s.isDirectory ? "DIRECTORY" : "FILE")
     }
+}
+
+/// LISTSTATUS_BATCH's answer.
+struct DirectoryListingEnvelope: Encodable {
+    struct Listing: Encodable {
+        struct Partial: Encodable {
+            var statuses: HDFSFileStatusesEnvelope.Statuses
+            enum CodingKeys: String, CodingKey { case statuses = "FileStatuses" }
+        }
+        var partial: Partial
+        var remainingEntries: Int
+        enum CodingKeys: String, CodingKey { case partial = "partialListing", remainingEntries }
+    }
+    var listing: Listing
+    enum CodingKeys: String, CodingKey { case listing = "DirectoryListing" }
 }

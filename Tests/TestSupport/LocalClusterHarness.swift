@@ -99,7 +99,9 @@ public final class TestCluster: @unchecked Sendable {
                                     extraArguments: extraArguments, environment: environment)
     }
 
-    public func endpoint(user: String? = "tester") throws -> RESTEndpoint {
+    /// The cluster's own user by default: the one who may name host files as
+    /// sources (other users stage in HDFS).
+    public func endpoint(user: String? = localUserName) throws -> RESTEndpoint {
         try RESTEndpoint(address: ClusterAddress(urls: [url], user: user))
     }
 
@@ -122,10 +124,25 @@ public final class TestCluster: @unchecked Sendable {
     /// Kills the cluster process with SIGKILL and waits for it to go.
     public func crash() {
         kill(pid, SIGKILL)
-        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
+        for _ in 0..<100 where processIsRunning(pid) { usleep(20_000) }
     }
 
     deinit { stop() }
+}
+
+/// The Unix user the tests (and so the clusters they start) run as.
+public var localUserName: String {
+    guard let pw = getpwuid(geteuid()), let n = pw.pointee.pw_name else { return "root" }
+    return String(cString: n)
+}
+
+/// Whether `pid` runs: a zombie, which a killed process stays until it is
+/// reaped, does not.
+public func processIsRunning(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(after: close)...].split(separator: " ").first ?? ""
+    return state != "Z" && state != "X"
 }
 
 /// Scoped cluster: started before `body`, stopped after, whatever happens.

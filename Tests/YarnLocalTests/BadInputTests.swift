@@ -18,7 +18,7 @@ struct BadInputTests {
     static let rmCases: [Case] = [
         Case(method: "POST", path: "/ws/v1/cluster/apps?user.name=u", body: "{not json", status: 400, message: "not valid JSON"),
         Case(method: "POST", path: "/ws/v1/cluster/apps?user.name=u", body: #"{"application-id":"nonsense"}"#, status: 400, message: "Could not parse application id"),
-        Case(method: "POST", path: "/ws/v1/cluster/apps?user.name=u", body: #"{"application-id":"application_1_0001"}"#, status: 400, message: "am-container-spec"),
+        Case(method: "POST", path: "/ws/v1/cluster/apps?user.name=u", body: #"{"application-id":"application_1_0001"}"#, status: 400, message: "new-application"),
         Case(method: "POST", path: "/ws/v1/cluster/apps", body: #"{"application-id":"application_1_0001"}"#, status: 401, message: "user.name"),
         Case(method: "GET", path: "/ws/v1/cluster/apps/application_1_0042", body: nil, status: 404, message: "not found"),
         Case(method: "GET", path: "/ws/v1/cluster/apps/bogus", body: nil, status: 400, message: "Invalid ApplicationId"),
@@ -37,7 +37,8 @@ struct BadInputTests {
         Case(method: "POST", path: "/app/v1/services?user.name=u", body: #"{"name":"ok","version":"1","components":[{"name":"c","number_of_containers":-1,"launch_command":"true","resource":{"cpus":1,"memory":"64"}}]}"#, status: 400, message: "Invalid number of containers"),
         Case(method: "POST", path: "/app/v1/services?user.name=u", body: #"{"name":"ok","version":"1","components":[{"name":"c","number_of_containers":1,"launch_command":"true","restart_policy":"SOMETIMES","resource":{"cpus":1,"memory":"64"}}]}"#, status: 400, message: "not valid JSON"),
         Case(method: "POST", path: "/app/v1/services?user.name=u", body: #"{"name":"ok","version":"1","components":[{"name":"c","number_of_containers":1,"resource":{"cpus":1,"memory":"64"}}]}"#, status: 400, message: "launch_command"),
-        Case(method: "POST", path: "/app/v1/services?user.name=u", body: #"{"name":"ok","version":"1","components":[{"name":"c","number_of_containers":1,"launch_command":"true","resource":{"cpus":1,"memory":"64"},"configuration":{"files":[{"type":"STATIC","src_file":"/no/such/file"}]}}]}"#, status: 400, message: "does not exist"),
+        Case(method: "POST", path: "/app/v1/services?user.name=\(localUserName)", body: #"{"name":"ok","version":"1","components":[{"name":"c","number_of_containers":1,"launch_command":"true","resource":{"cpus":1,"memory":"64"},"configuration":{"files":[{"type":"STATIC","src_file":"/no/such/file"}]}}]}"#, status: 400, message: "does not exist"),
+        Case(method: "POST", path: "/app/v1/services?user.name=u", body: #"{"name":"ok","version":"1","components":[{"name":"c","number_of_containers":1,"launch_command":"true","resource":{"cpus":1,"memory":"64"},"configuration":{"files":[{"type":"STATIC","src_file":"/etc/hostname"}]}}]}"#, status: 403, message: "only the cluster's own user"),
         Case(method: "POST", path: "/app/v1/services?user.name=u", body: #"{"name":"ok","version":"1","components":[{"name":"c","number_of_containers":1,"launch_command":"true","resource":{"cpus":1,"memory":"64"}}]}"#, status: 409, message: "already taken"),
         Case(method: "GET", path: "/app/v1/services/missing", body: nil, status: 404, message: "not found"),
         Case(method: "DELETE", path: "/app/v1/services/missing?user.name=u", body: nil, status: 404, message: "doesn't exist"),

@@ -25,7 +25,7 @@ struct ResourceManagerTests {
                                      command: "echo $GREETING from $CONTAINER_ID 1><LOG_DIR>/am.out; sleep 0.5"))
             #expect(await eventually { try rm.application(new.applicationId).state == "FINISHED" })
             let app = try rm.application(new.applicationId)
-            #expect(app.finalStatus == "SUCCEEDED" && app.name == "hello" && app.applicationType == "TEST" && app.user == "tester")
+            #expect(app.finalStatus == "SUCCEEDED" && app.name == "hello" && app.applicationType == "TEST" && app.user == localUserName)
             #expect(app.trackingUI == "History" && app.runningContainers == -1 && app.finishedTime >= app.startedTime)
             let attempts = try rm.attempts(new.applicationId)
             #expect(attempts.count == 1)

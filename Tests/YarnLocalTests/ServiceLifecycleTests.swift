@@ -45,7 +45,7 @@ struct ServiceLifecycleTests {
 
             // The service is also an application of type yarn-service.
             let apps = try cluster.rm.applications(ApplicationFilter(applicationTypes: ["yarn-service"]))
-            #expect(apps.count == 1 && apps[0].name == "flow" && apps[0].state == "RUNNING" && apps[0].user == "tester")
+            #expect(apps.count == 1 && apps[0].name == "flow" && apps[0].state == "RUNNING" && apps[0].user == localUserName)
             #expect(apps[0].runningContainers == 2 && apps[0].allocatedMB == 256)
 
             try cluster.services.destroy("flow")

@@ -13,9 +13,12 @@ struct WebHDFSTests {
             #expect(try fs.mkdirs(dir, permission: "700"))
             let d = try #require(try fs.status(dir))
             #expect(d.isDirectory && d.permission == "700" && d.childrenNum == 0)
-            // Parents made on the way get the same permission with u+wx, as in HDFS.
-            #expect(try fs.status("/user/alice")?.permission == "700")
-            #expect(try fs.mkdirs("/public/a", permission: "444"))
+            // Her home directory is made for her, 755, as an administrator would;
+            // other parents made on the way get the permission with u+wx, as in HDFS.
+            #expect(try fs.status("/user/alice")?.permission == "755" && fs.status("/user/alice")?.owner == "alice")
+            #expect(try fs.status("/user/alice/.flinkctl")?.permission == "700")
+            let admin = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
+            #expect(try admin.mkdirs("/public/a", permission: "444"))
             #expect(try fs.status("/public")?.permission == "744" && fs.status("/public/a")?.permission == "444")
 
             let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
@@ -27,11 +30,14 @@ struct WebHDFSTests {
             #expect(try fs.list(dir).map(\.pathSuffix) == ["deployment.json", "job.jar"])
             #expect(try fs.status(dir + "/deployment.json")?.permission == "644")
 
-            // What HDFS stores is on disk under the cluster's --dir, with the same modes.
+            // What HDFS stores is on disk under the cluster's --dir, private to
+            // the cluster whatever its HDFS permission: that is metadata.
             let local = cluster.directory + "/hdfs" + dir
             #expect(FileManager.default.contents(atPath: local + "/job.jar") == Data(bytes))
-            let mode = (try FileManager.default.attributesOfItem(atPath: local)[.posixPermissions] as? NSNumber)?.intValue
-            #expect(mode == 0o700)
+            for path in [local, local + "/job.jar", cluster.directory + "/hdfs/public/a"] {
+                let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+                #expect(mode == 0o700, "\(path)")
+            }
 
             // An existing file is not replaced unless asked.
             do {
@@ -60,7 +66,7 @@ struct WebHDFSTests {
     @Test("RENAME moves a file, into a directory too; a missing source or an existing file as destination is false")
     func rename() async throws {
         try await withTestCluster { cluster in
-            let fs = try WebHDFSClient(baseURL: cluster.url, user: "alice")
+            let fs = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
             try fs.mkdirs("/c", permission: "700")
             try fs.create("/c/a.tmp", data: Array("one".utf8), permission: "600")
             #expect(try fs.rename("/c/a.tmp", to: "/c/a"))
@@ -126,7 +132,7 @@ struct WebHDFSTests {
     @Test("a service's hdfs:// files and artifact are localized from the cluster's HDFS; a missing one is refused")
     func hdfsLocalization() async throws {
         try await withTestCluster { cluster in
-            let fs = try WebHDFSClient(baseURL: cluster.url, user: "dave")
+            let fs = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
             try fs.create("/apps/probe/note.txt", data: Array("from-hdfs".utf8))
             let pkg = cluster.directory + "/pkg"
             try FileManager.default.createDirectory(atPath: pkg + "/bin", withIntermediateDirectories: true)
