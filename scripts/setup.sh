@@ -24,11 +24,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python peers for the tests: pytest, yarn-api-client, requests-gssapi and
-# HdfsCLI (WebHDFS), in a private venv.
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, pytest, requests_gssapi, hdfs" 2>/dev/null; then
-  echo "setup: creating .venv with pytest, yarn-api-client, requests-gssapi and hdfs"
+# HdfsCLI (WebHDFS); schemathesis for the fuzz campaign; in a private venv.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import yarn_api_client, pytest, requests_gssapi, hdfs, schemathesis" 2>/dev/null; then
+  echo "setup: creating .venv with pytest, yarn-api-client, requests-gssapi, hdfs and schemathesis"
   python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3 requests-gssapi==1.4.0 hdfs==2.7.3
+  .venv/bin/pip install -q --disable-pip-version-check pytest==9.0.3 yarn-api-client==1.0.3 requests-gssapi==1.4.0 hdfs==2.7.3 schemathesis==4.32.5
 fi
 
 # Flink 2.3.0 from PyPI (its wheel carries the distribution's lib/, opt/ and

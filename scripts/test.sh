@@ -24,6 +24,9 @@ grep -E "^(✔|✘) Test run with" .build/swift-test.log || true
 echo "== SQL runner (statement splitting, Flink's messages, one job for several INSERTs)"
 deploy/sql-runner/test.sh "$(cat "$HOME/.flinkctl/flink-home")" || status=$?
 
+echo "== fuzz campaign: random paths and JSON against every route, 120 s (tests/fuzz/README.md)"
+FLINKCTL_BIN="$PWD/.build/debug/flinkctl" tests/fuzz/run.sh 120 || status=$?
+
 echo "== python peers (yarn-api-client, curl, requests-gssapi, HdfsCLI)"
 FLINKCTL_BIN="$PWD/.build/debug/flinkctl" .venv/bin/pytest -q tests/python || status=$?
 

@@ -82,8 +82,8 @@ struct LocalCommand: ParsableCommand {
             try kerberos.check()
             try tls.check()
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-            guard memoryMB > 0 else { throw ValidationError("--memory-mb must be positive") }
-            guard vcores > 0 else { throw ValidationError("--vcores must be positive") }
+            guard memoryMB > 0, memoryMB <= 1 << 30 else { throw ValidationError("--memory-mb must be between 1 and \(1 << 30)") }
+            guard vcores > 0, vcores <= 1 << 20 else { throw ValidationError("--vcores must be between 1 and \(1 << 20)") }
             if let storeQuota, Self.parseSize(storeQuota) == nil {
                 throw ValidationError("--store-quota: '\(storeQuota)' is not a size; give bytes, or a number with K, M, G or T (e.g. 20G)")
             }
@@ -98,9 +98,13 @@ struct LocalCommand: ParsableCommand {
             try runReporting { try kerberos.apply(to: &config) }
             try runSecurity { try tls.apply(to: &config) }
             config.storeQuota = storeQuota.flatMap(Self.parseSize)
-            // The keystore's password has been read: it leaves the cluster process's
-            // environment, so that nothing started from here can see it.
-            if foreground, let variable = tls.password.passwordEnv { unsetenv(variable) }
+            // The keystore's password has been read: it leaves the cluster
+            // process's environment, so that nothing started from here can see
+            // it, and is wiped where it was, so /proc/PID/environ shows it no more.
+            if foreground, let variable = tls.password.passwordEnv {
+                if let value = getenv(variable) { memset(value, 0, strlen(value)) }
+                unsetenv(variable)
+            }
             if foreground {
                 do {
                     try await ClusterDaemon(configuration: config).run()

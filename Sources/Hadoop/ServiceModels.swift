@@ -40,13 +40,17 @@ public struct ServiceResource: Codable, Sendable, Equatable {
         }
     }
 
-    /// Memory in MB, when it is a plain number (Hadoop also accepts a unit suffix).
+    /// Memory in MB, when it is a plain number (Hadoop also accepts a unit
+    /// suffix); nil for anything else, a number too large for its unit included.
     public var memoryMB: Int64? {
         guard let m = memory?.trimmingCharacters(in: .whitespaces), !m.isEmpty else { return nil }
         let upper = m.uppercased()
         if let n = Int64(upper) { return n }
         for (suffix, factor) in [("GI", Int64(1024)), ("G", 1024), ("MI", 1), ("M", 1)] where upper.hasSuffix(suffix) {
-            if let n = Int64(upper.dropLast(suffix.count)) { return n * factor }
+            if let n = Int64(upper.dropLast(suffix.count)) {
+                let (mb, overflow) = n.multipliedReportingOverflow(by: factor)
+                return overflow ? nil : mb
+            }
         }
         return nil
     }

@@ -35,8 +35,15 @@ struct ContainerExecutor: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(atPath: container.workDir, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: container.logDir, withIntermediateDirectories: true)
+        // A container's directories are its own: not readable by containers
+        // that run as other local users.
+        chmod(container.workDir, 0o700)
+        chmod(container.logDir, 0o700)
         if let runAs {
-            for dir in [container.workDir, container.logDir] {
+            // As YARN's usercache: the application's directory (LOCAL_DIRS),
+            // the container's working and log directories are the user's.
+            let appDir = (container.workDir as NSString).deletingLastPathComponent
+            for dir in [appDir, container.workDir, container.logDir] {
                 guard chown(dir, runAs.uid, runAs.gid) == 0 else {
                     throw LocalClusterError(.internal, "cannot give \(dir) to \(runAs.name): \(String(cString: strerror(errno)))")
                 }
@@ -71,12 +78,14 @@ struct ContainerExecutor: Sendable {
                 if fd >= 0 { fchown(fd, runAs.uid, runAs.gid); close(fd) }
             }
         }
+        var environment = container.launch.environment
+        if runAs != nil { environment["HOME"] = container.workDir }
         let program = runAs == nil ? "/bin/bash" : "/usr/bin/setpriv"
         let arguments = runAs.map { ["--reuid=\($0.uid)", "--regid=\($0.gid)", "--init-groups", "--", "/bin/bash", scriptPath] } ?? [scriptPath]
 
         let pid: Int32
         do {
-            pid = try spawnProcess(program, arguments: arguments, environment: container.launch.environment,
+            pid = try spawnProcess(program, arguments: arguments, environment: environment,
                                    directory: container.workDir,
                                    stdout: stdout, stderr: stderr,
                                    newSession: true)

@@ -458,12 +458,7 @@ final class HDFSStore: @unchecked Sendable {
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw StoreError.io("cannot localize \(path.string): \(String(cString: strerror(errno)))") }
             if n == 0 { break }
-            var done = 0
-            while done < n {
-                let w = write(out, &buf[done], n - done)
-                guard w > 0 else { throw StoreError.io("cannot localize \(path.string): \(String(cString: strerror(errno)))") }
-                done += w
-            }
+            try Self.writeAll(out, Array(buf[0..<n]), path: path)
         }
     }
 

@@ -89,10 +89,13 @@ final class SPNEGOAuthenticator: Sendable {
             return .refused(reason: "The principal's name holds a character that is not allowed in a user name (one of & = \" ; , \\ space or control)")
         }
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-        let validityMs = settings.tokenValidity.components.seconds * 1000
-        let expires = nowMs + min(validityMs, Int64(accepted.lifetime) * 1000)
+        let validity = settings.tokenValidity.components.seconds.multipliedReportingOverflow(by: 1000)
+        let validityMs = validity.overflow ? Int64.max : validity.partialValue
+        let lifetimeMs = Int64(accepted.lifetime).multipliedReportingOverflow(by: 1000)
+        let (expires, late) = nowMs.addingReportingOverflow(min(validityMs, lifetimeMs.overflow ? Int64.max : lifetimeMs.partialValue))
+        let expiry = late ? Int64.max : expires
         var headers: [(HTTPField.Name, String)] = [
-            (.setCookie, "hadoop.auth=\"\(sign(user: user, principal: accepted.client, expires: expires))\"; Path=/; HttpOnly" + (secureCookies ? "; Secure" : "")),
+            (.setCookie, "hadoop.auth=\"\(sign(user: user, principal: accepted.client, expires: expiry))\"; Path=/; HttpOnly" + (secureCookies ? "; Secure" : "")),
         ]
         if !accepted.outputToken.isEmpty {
             headers.append((.wwwAuthenticate, "Negotiate " + Data(accepted.outputToken).base64EncodedString()))

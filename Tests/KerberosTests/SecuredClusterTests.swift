@@ -16,6 +16,10 @@ struct Realm {
         self.kdc = kdc
         try kdc.kadmin(["addprinc -randkey HTTP/localhost", "addprinc -randkey alice",
                         "addprinc -randkey bob", "addprinc -randkey admin"])
+        // Alice's and bob's containers run as local users of their names, as
+        // YARN's LinuxContainerExecutor runs them; admin's as the cluster's.
+        try ensureLocalUser("alice")
+        try ensureLocalUser("bob")
         func export(_ p: String) throws -> String {
             let file = kdc.directory + "/" + p.replacingOccurrences(of: "/", with: "_") + ".keytab"
             try kdc.kadmin(["ktadd -k \(file) \(p)"])

@@ -3,6 +3,16 @@ import Hadoop
 import Testing
 import TestSupport
 
+/// The last lines of every container's output, to say what went wrong.
+func containerLogTails(_ dir: String) -> String {
+    (FileManager.default.enumerator(atPath: dir + "/logs")?.allObjects as? [String] ?? [])
+        .filter { !$0.hasSuffix("cluster.log") && !$0.hasSuffix("/") }.sorted().prefix(12)
+        .compactMap { rel -> String? in
+            guard let text = try? String(contentsOfFile: dir + "/logs/" + rel, encoding: .utf8), !text.isEmpty else { return nil }
+            return "== \(rel)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+        }.joined(separator: "\n")
+}
+
 /// A Kerberized cluster big enough for a Flink job, and a batch SQL script
 /// that writes the sum of 1…rows to `dir/out`.
 struct SecuredJob {
@@ -12,10 +22,17 @@ struct SecuredJob {
     let runner: String
     let alice: String
 
-    init(realm: Realm, dir: String, rows: Int) throws {
+    /// `admins`: users whose containers run as the cluster's own user and
+    /// who may name host files (local staging); alice's containers run as
+    /// the local user alice otherwise, so her job writes where she may.
+    init(realm: Realm, dir: String, rows: Int, admins: [String] = []) throws {
         self.dir = dir
-        cluster = try TestCluster(directory: dir, memoryMB: 6144, vcores: 8,
-                                  extraArguments: ["--kerberos", "--keytab", realm.http, "--principal", realm.principal],
+        let output = dir + "/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        if let pw = getpwnam("alice") { chown(output, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        cluster = try TestCluster(directory: dir + "/cluster", memoryMB: 6144, vcores: 8,
+                                  extraArguments: ["--kerberos", "--keytab", realm.http, "--principal", realm.principal]
+                                      + (admins.isEmpty ? [] : ["--admins", admins.joined(separator: ",")]),
                                   environment: realm.environment())
         runner = ProcessInfo.processInfo.environment["FLINKCTL_SQL_RUNNER"]
             ?? (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.flinkctl/flinkctl-sql-runner.jar"
@@ -43,7 +60,9 @@ extension SecuredClusterTests {
     func securedDeployment() async throws {
         try await usingRealm { realm in
             try await withTemporaryDirectory { dir in
-                let job = try SecuredJob(realm: realm, dir: dir, rows: 100)
+                // Staged in a local directory: files on the cluster's host, which
+                // only its admins may name, so alice is one here.
+                let job = try SecuredJob(realm: realm, dir: dir, rows: 100, admins: ["alice"])
                 let cluster = job.cluster, alice = job.alice
                 defer { cluster.stop() }
                 let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--keytab", realm.alice, "--principal", alice,
@@ -65,9 +84,9 @@ extension SecuredClusterTests {
                                    environment: realm.environment())
                 #expect(apps.stdout.contains("\"user\" : \"alice\""), "\(apps.stdout)")
 
-                let amLogs = (FileManager.default.enumerator(atPath: dir + "/logs")?.allObjects as? [String] ?? [])
+                let amLogs = (FileManager.default.enumerator(atPath: cluster.directory + "/logs")?.allObjects as? [String] ?? [])
                     .filter { $0.hasSuffix("/stdout") }
-                    .compactMap { try? String(contentsOfFile: dir + "/logs/" + $0, encoding: .utf8) }.joined()
+                    .compactMap { try? String(contentsOfFile: cluster.directory + "/logs/" + $0, encoding: .utf8) }.joined()
                 #expect(amLogs.contains("logged in as \(alice) from the shipped keytab"), "the appmaster did not log in: \(amLogs.suffix(600))")
                 #expect(amLogs.contains("stopping the service"))
                 let services = try run(flinkctlBinary, ["status", "secured", "--rm", cluster.url, "--keytab", realm.alice, "--principal", alice, "--output", "json"],
@@ -79,7 +98,7 @@ extension SecuredClusterTests {
                 let key = keytab.suffix(16)
                 let forms = [Data(key), Data(key.map { String(format: "%02x", $0) }.joined().utf8), Data(key.base64EncodedString().utf8)]
                 var leaks: [String] = []
-                for root in [dir + "/logs", dir + "/containers"] {
+                for root in [cluster.directory + "/logs", cluster.directory + "/containers"] {
                     for case let rel as String in FileManager.default.enumerator(atPath: root) ?? NSEnumerator() {
                         let path = root + "/" + rel
                         guard !path.hasSuffix("flink.keytab"), let data = FileManager.default.contents(atPath: path) else { continue }
@@ -100,7 +119,7 @@ extension SecuredClusterTests {
                     #expect(!forms.contains { Data(answer.body.utf8).range(of: $0) != nil }, "key material in \(path)")
                     if path.hasPrefix("/app") { #expect(answer.body.contains("\"principal_name\":\"\(alice)\""), "\(answer.body)") }
                 }
-                let logs = try String(contentsOfFile: dir + "/logs/cluster.log", encoding: .utf8)
+                let logs = try String(contentsOfFile: cluster.directory + "/logs/cluster.log", encoding: .utf8)
                 #expect(!forms.contains { Data(logs.utf8).range(of: $0) != nil })
             }
         }
@@ -117,20 +136,41 @@ extension SecuredClusterTests {
                 defer { cluster.stop() }
                 let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/alice/.flinkctl"
                 let auth = ["--rm", cluster.url, "--keytab", realm.alice, "--principal", job.alice]
-                let r = try run(flinkctlBinary, ["submit"] + auth + ["--staging", root, "--sql", job.script, "--name", "secured-hdfs"],
+                // Alice is no admin: her containers run as the local user alice,
+                // who cannot read the Flink installed under root's home, so it
+                // goes along (--ship-flink) as it would to a real cluster.
+                let r = try run(flinkctlBinary, ["submit"] + auth + ["--staging", root, "--ship-flink", "--sql", job.script, "--name", "secured-hdfs"],
                                 environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": job.runner]) { $1 })
-                #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+                #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)\n\(r.status == 0 ? "" : containerLogTails(cluster.directory))")
                 #expect(job.output == "55\n")
+
+                // Her containers ran as the local user alice.
+                let amLogs = (FileManager.default.enumerator(atPath: cluster.directory + "/logs")?.allObjects as? [String] ?? [])
+                    .filter { $0.hasSuffix("/stdout") }
+                var owners: Set<uid_t> = []
+                for log in amLogs {
+                    var st = stat()
+                    if stat(cluster.directory + "/logs/" + log, &st) == 0 { owners.insert(st.st_uid) }
+                }
+                #expect(owners == [getpwnam("alice")!.pointee.pw_uid], "container logs belong to \(owners)")
 
                 // Everything was written as alice, through SPNEGO: the directory is hers,
                 // private, and the keytab in it readable by her alone.
-                let store = dir + "/hdfs/user/alice/.flinkctl"
+                let store = cluster.directory + "/hdfs/user/alice/.flinkctl"
                 let staged = ((try? FileManager.default.contentsOfDirectory(atPath: store)) ?? []).filter { $0 != ".cache" }
                 #expect(staged.count == 1, "\(staged)")
-                var st = stat()
-                #expect(stat(store + "/" + (staged.first ?? "") + "/flink.keytab", &st) == 0 && st.st_mode & 0o777 == 0o400,
-                        "keytab mode \(String(st.st_mode & 0o777, radix: 8))")
-                #expect(stat(store + "/" + (staged.first ?? ""), &st) == 0 && st.st_mode & 0o777 == 0o700)
+                let env = realm.environment(ccache: "FILE:\(dir)/alice.cc")
+                #expect(try run("/usr/bin/kinit", ["-kt", realm.alice, job.alice], environment: env).status == 0)
+                let base = cluster.url + "/webhdfs/v1/user/alice/.flinkctl/" + (staged.first ?? "")
+                let keytab = try curl(["--negotiate", "-u", ":", base + "/flink.keytab?op=GETFILESTATUS"], env: env)
+                #expect(keytab.body.contains(#""owner":"alice""#) && keytab.body.contains(#""permission":"400""#), "\(keytab.body)")
+                let directory = try curl(["--negotiate", "-u", ":", base + "?op=GETFILESTATUS"], env: env)
+                #expect(directory.body.contains(#""permission":"700""#), "\(directory.body)")
+                // Bob, authenticated, gets 403 on alice's keytab.
+                let bobEnv = realm.environment(ccache: "FILE:\(dir)/bob.cc")
+                #expect(try run("/usr/bin/kinit", ["-kt", realm.bob, "bob@\(realm.kdc.realm)"], environment: bobEnv).status == 0)
+                let stolen = try curl(["--negotiate", "-u", ":", "-L", base + "/flink.keytab?op=OPEN"], env: bobEnv)
+                #expect(stolen.status == 403 && stolen.body.contains("AccessControlException"), "bob: \(stolen.status) \(stolen.body)")
                 // The appmaster published the result over WebHDFS with its own login; status reads it back.
                 let status = try run(flinkctlBinary, ["status", "secured-hdfs"] + auth + ["--output", "json"], environment: realm.environment())
                 #expect(status.stdout.contains("\"jobState\" : \"FINISHED\""), "\(status.stdout) \(status.stderr)")

@@ -136,6 +136,17 @@ public var localUserName: String {
     return String(cString: n)
 }
 
+/// Makes a local user (no home, no login) unless the host has one, for
+/// tests whose containers run as that user; needs root, as the cluster does
+/// to run containers as others.
+public func ensureLocalUser(_ name: String) throws {
+    guard getpwnam(name) == nil else { return }
+    let r = try run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+    guard r.status == 0 || getpwnam(name) != nil else {
+        throw HadoopError(code: .configuration, message: "useradd \(name) failed: \(r.stderr)")
+    }
+}
+
 /// Whether `pid` runs: a zombie, which a killed process stays until it is
 /// reaped, does not.
 public func processIsRunning(_ pid: Int32) -> Bool {

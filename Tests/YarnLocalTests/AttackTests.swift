@@ -5,7 +5,9 @@ import Testing
 import TestSupport
 
 /// One HTTP/1.1 request written byte for byte (no client normalises its
-/// path), answered with Connection: close.
+/// path). A large body goes without `Connection: close`, so that the server
+/// reads (drains) all of it even when it refuses the request early; the
+/// answer is read to its Content-Length.
 func rawHTTP(_ url: String, _ method: String, _ target: String, headers: [String] = [], body: [UInt8] = [],
              timeout: Int = 10) -> (status: Int, headers: String, body: String) {
     let port = UInt16(url.split(separator: ":").last!)!
@@ -14,6 +16,8 @@ func rawHTTP(_ url: String, _ method: String, _ target: String, headers: [String
     defer { close(fd) }
     var tv = timeval(tv_sec: timeout, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    // A server that answers early and stops reading must not hang the test.
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = port.bigEndian
@@ -22,7 +26,7 @@ func rawHTTP(_ url: String, _ method: String, _ target: String, headers: [String
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard ok == 0 else { return (-1, "", "connect failed") }
-    var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+    var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(body.count > 1 << 20 ? "" : "Connection: close\r\n")Content-Length: \(body.count)\r\n"
     for h in headers { head += h + "\r\n" }
     head += "\r\n"
     let bytes = Array(head.utf8) + body
@@ -34,10 +38,18 @@ func rawHTTP(_ url: String, _ method: String, _ target: String, headers: [String
     }
     var answer = [UInt8]()
     var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
+    var expected: Int? = nil
+    while expected.map({ answer.count < $0 }) ?? true {
         let n = recv(fd, &buf, buf.count, 0)
         if n <= 0 { break }
         answer += buf[0..<n]
+        if expected == nil, let end = answer.firstRange(of: Array("\r\n\r\n".utf8)) {
+            let headers = String(decoding: answer[..<end.lowerBound], as: UTF8.self).lowercased()
+            if let line = headers.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+               let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) {
+                expected = end.upperBound + length
+            }
+        }
     }
     let text = String(decoding: answer, as: UTF8.self)
     guard let split = text.range(of: "\r\n\r\n") else { return (-1, text, "") }
@@ -192,7 +204,7 @@ struct AttackTests {
         }
     }
 
-    @Test("finding 5: lifetimes that would overflow are refused with 400; the server lives")
+    @Test("finding 5: lifetimes and memory sizes that would overflow are refused with 400; the server lives")
     func overflow() async throws {
         try await Fortress.with { f in
             let u = f.cluster.url
@@ -200,6 +212,12 @@ struct AttackTests {
                 let spec = #"{"name":"big","version":"1","lifetime":\#(lifetime),"components":[{"name":"c","number_of_containers":0,"launch_command":"sleep 1","resource":{"cpus":1,"memory":"64"}}]}"#
                 let r = rawHTTP(u, "POST", "/app/v1/services?user.name=root", headers: ["Content-Type: application/json"], body: Array(spec.utf8))
                 #expect(r.status == 400, "POST lifetime \(lifetime): \(r.status) \(r.body)")
+            }
+            // Memory with a unit: megabytes that would overflow are no size at all.
+            for memory in ["9223372036854775807G", "9007199254740993Gi", "-1G"] {
+                let spec = #"{"name":"mem","version":"1","components":[{"name":"c","number_of_containers":1,"launch_command":"sleep 1","resource":{"cpus":1,"memory":"\#(memory)"}}]}"#
+                let r = rawHTTP(u, "POST", "/app/v1/services?user.name=root", headers: ["Content-Type: application/json"], body: Array(spec.utf8))
+                #expect(r.status == 400, "memory \(memory): \(r.status) \(r.body)")
             }
             let ok = #"{"name":"small","version":"1","lifetime":3600,"components":[{"name":"c","number_of_containers":0,"launch_command":"sleep 1","resource":{"cpus":1,"memory":"64"}}]}"#
             #expect(rawHTTP(u, "POST", "/app/v1/services?user.name=root", headers: ["Content-Type: application/json"], body: Array(ok.utf8)).status == 202)
@@ -266,6 +284,40 @@ struct AttackTests {
                 #expect(!rawHTTP(f.cluster.url, "GET", path).body.contains(secret))
             }
             f.assertIntact("environment")
+        }
+    }
+
+    @Test("finding 7 with --tls --password-env: the keystore's password reaches no container, log, answer or state")
+    func keystorePassword() async throws {
+        try await withTemporaryDirectory { dir in
+            let password = "ks-" + UUID().uuidString
+            try password.write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+            chmod(dir + "/pw", 0o600)
+            let gen = try run(flinkctlBinary, ["security", "keystore", "generate", "--out", dir + "/ks", "--password-file", dir + "/pw", "--key-type", "ec-p256"])
+            #expect(gen.status == 0, "\(gen.stderr)")
+            let cluster = try TestCluster(directory: dir + "/cluster", memoryMB: 1024, vcores: 2,
+                                          extraArguments: ["--tls", "--keystore", dir + "/ks/flink.keystore", "--password-env", "KS_PW"],
+                                          environment: ["KS_PW": password])
+            defer { cluster.stop() }
+            let spec = #"{"name":"leak","version":"1","components":[{"name":"c","number_of_containers":1,"restart_policy":"NEVER","launch_command":"echo [{{KS_PW}}] [$KS_PW]","resource":{"cpus":1,"memory":"64"}}]}"#
+            func curl(_ args: [String]) throws -> CommandResult {
+                try run("/usr/bin/curl", ["-sS", "--cacert", dir + "/ks/ca.pem"] + args)
+            }
+            #expect(try curl(["-X", "POST", "-H", "Content-Type: application/json", "-d", spec,
+                              cluster.url + "/app/v1/services?user.name=\(localUserName)"]).status == 0)
+            #expect(await eventually(timeout: 15) { (try? curl([cluster.url + "/app/v1/services/leak"]).stdout.contains("SUCCEEDED")) == true })
+            #expect(AttackTests.containerOutput(cluster.directory).contains("[] []"))
+            var found: [String] = []
+            for case let rel as String in FileManager.default.enumerator(atPath: cluster.directory) ?? NSEnumerator() {
+                if let data = FileManager.default.contents(atPath: cluster.directory + "/" + rel),
+                   data.range(of: Data(password.utf8)) != nil { found.append(rel) }
+            }
+            #expect(found.isEmpty, "the keystore's password is in \(found)")
+            let environ = FileManager.default.contents(atPath: "/proc/\(cluster.pid)/environ") ?? Data()
+            #expect(environ.range(of: Data(password.utf8)) == nil, "the password stayed in the cluster's environment")
+            for path in ["/app/v1/services/leak", "/ws/v1/cluster/apps"] {
+                #expect(try !curl([cluster.url + path]).stdout.contains(password))
+            }
         }
     }
 
