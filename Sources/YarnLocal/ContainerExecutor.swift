@@ -31,24 +31,26 @@ struct ContainerExecutor: Sendable {
     /// directories then belong to that user, and what is localized from
     /// HDFS is copied for it). `hdfs://` sources are localized here, through
     /// the store's jail, for `user`, before the script runs.
+    ///
+    /// Everything is made while the directories are still the cluster's, and
+    /// given to the user last, by `lchown`, in parents the user cannot
+    /// change (the application's directories stay the cluster's, 0711): a
+    /// link the user plants later is never followed by the cluster, which
+    /// from then on only reads there, with `O_NOFOLLOW`.
     func launch(_ container: ContainerRecord, store: HDFSStore, user: String, runAs: RunAs?) throws -> Launched {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: container.workDir, withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: container.logDir, withIntermediateDirectories: true)
-        // A container's directories are its own: not readable by containers
-        // that run as other local users.
-        chmod(container.workDir, 0o700)
-        chmod(container.logDir, 0o700)
-        if let runAs {
-            // As YARN's usercache: the application's directory (LOCAL_DIRS),
-            // the container's working and log directories are the user's.
-            let appDir = (container.workDir as NSString).deletingLastPathComponent
-            for dir in [appDir, container.workDir, container.logDir] {
-                guard chown(dir, runAs.uid, runAs.gid) == 0 else {
-                    throw LocalClusterError(.internal, "cannot give \(dir) to \(runAs.name): \(String(cString: strerror(errno)))")
-                }
-                chmod(dir, 0o750)
+        for dir in [container.workDir, container.logDir] {
+            let parent = (dir as NSString).deletingLastPathComponent
+            try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try Self.requireRealDirectory(parent, created: false)
+            chmod(parent, runAs == nil ? 0o700 : 0o711)
+            guard mkdir(dir, 0o700) == 0 || errno == EEXIST else {
+                throw LocalClusterError(.internal, "cannot create \(dir): \(String(cString: strerror(errno)))")
             }
+            // A container's directories are its own: not readable by
+            // containers that run as other local users.
+            try Self.requireRealDirectory(dir, created: true)
+            chmod(dir, 0o700)
         }
         var launchFiles = container.launch.files
         let localized = (container.workDir as NSString).appendingPathComponent(".localized")
@@ -63,23 +65,35 @@ struct ContainerExecutor: Sendable {
             }
             launchFiles[i].source = target
         }
-        if let runAs { chown(localized, runAs.uid, runAs.gid) }
         var local = container
         local.launch.files = launchFiles
         let scriptPath = (container.workDir as NSString).appendingPathComponent(Self.scriptName)
         try AtomicFile.write(Data(Self.script(for: local, fileCache: runAs == nil ? fileCache : nil).utf8), to: scriptPath, mode: 0o700)
-        if let runAs { chown(scriptPath, runAs.uid, runAs.gid) }
         unlink((container.workDir as NSString).appendingPathComponent(Self.exitCodeFile))
         let stdout = (container.logDir as NSString).appendingPathComponent("stdout")
         let stderr = (container.logDir as NSString).appendingPathComponent("stderr")
-        if let runAs {
-            for f in [stdout, stderr] {
-                let fd = open(f, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o640)
-                if fd >= 0 { fchown(fd, runAs.uid, runAs.gid); close(fd) }
-            }
+        for f in [stdout, stderr] {
+            let fd = open(f, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o640)
+            guard fd >= 0 else { throw LocalClusterError(.internal, "cannot create \(f): \(String(cString: strerror(errno)))") }
+            close(fd)
         }
         var environment = container.launch.environment
-        if runAs != nil { environment["HOME"] = container.workDir }
+        if let runAs {
+            environment["HOME"] = container.workDir
+            // The application's directory is the cluster's: the user's local
+            // directory is the container's own.
+            environment["LOCAL_DIRS"] = container.workDir
+            var given = [scriptPath, stdout, stderr]
+            if fm.fileExists(atPath: localized) { given.append(localized) }
+            given += [container.workDir, container.logDir]
+            for path in given {
+                guard lchown(path, runAs.uid, runAs.gid) == 0 else {
+                    throw LocalClusterError(.internal, "cannot give \(path) to \(runAs.name): \(String(cString: strerror(errno)))")
+                }
+            }
+            chmod(container.workDir, 0o750)
+            chmod(container.logDir, 0o750)
+        }
         let program = runAs == nil ? "/bin/bash" : "/usr/bin/setpriv"
         let arguments = runAs.map { ["--reuid=\($0.uid)", "--regid=\($0.gid)", "--init-groups", "--", "/bin/bash", scriptPath] } ?? [scriptPath]
 
@@ -154,8 +168,40 @@ struct ContainerExecutor: Sendable {
     /// The exit code the launch script recorded, if it finished.
     func recordedExitCode(_ container: ContainerRecord) -> Int? {
         let path = (container.workDir as NSString).appendingPathComponent(Self.exitCodeFile)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = Self.readNoFollow(path, limit: 64) else { return nil }
         return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// A regular file's bytes (up to `limit`), never through a link: what a
+    /// container wrote, read by the cluster.
+    static func readNoFollow(_ path: String, offset: UInt64 = 0, limit: Int = Int.max) -> Data? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var out = Data()
+        var position = off_t(offset)
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while out.count < limit {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min($0.count, limit - out.count), position) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            out.append(contentsOf: buffer[0..<n])
+            position += off_t(n)
+        }
+        return out
+    }
+
+    /// Refuses a directory that is a link (or not a directory at all).
+    static func requireRealDirectory(_ path: String, created: Bool) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw LocalClusterError(.internal, "\(path) is not a directory of the cluster's (a link?); the container is not started")
+        }
+        if created && st.st_uid != geteuid() {
+            throw LocalClusterError(.internal, "\(path) already exists and is not the cluster's; the container is not started")
+        }
     }
 }
 

@@ -579,10 +579,14 @@ final class HDFSStore: @unchecked Sendable {
             }
             release(Int64(st.st_size))
         }
-        guard renameat(parentDir.fd, temporary, parentDir.fd, path.name) == 0 else {
+        // Without overwrite, a file another writer put there meanwhile stays.
+        let moved = overwrite ? renameat(parentDir.fd, temporary, parentDir.fd, path.name)
+                              : flinkctl_renameat_noreplace(parentDir.fd, temporary, parentDir.fd, path.name)
+        guard moved == 0 else {
             let e = errno
             unlinkat(parentDir.fd, temporary, 0)
             release(written)
+            if e == EEXIST { throw StoreError.exists("\(path.string) for client already exists") }
             throw StoreError.io("cannot write \(path.string): \(String(cString: strerror(e)))")
         }
     }
@@ -675,6 +679,9 @@ final class HDFSStore: @unchecked Sendable {
             var st = stat()
             guard fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             switch st.st_mode & S_IFMT {
+            case S_IFREG where name.hasPrefix(temporaryPrefix):
+                // A write the cluster did not finish (it was killed): never a file.
+                unlinkat(dirfd(dir), name, 0)
             case S_IFREG: total += Int64(st.st_size)
             case S_IFDIR:
                 let child = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

@@ -126,11 +126,14 @@ struct RESTRouter: Sendable {
     /// else simple authentication's `user.name`.
     func user(_ request: Request) -> String? {
         if authenticator != nil { return caller }
-        guard let u = query(request, "user.name"), !u.isEmpty else { return nil }
+        guard let u = query(request, "user.name"), !u.isEmpty, Self.validPrincipalName(u) else { return nil }
         return u
     }
 
     func requireUser(_ request: Request) throws -> String {
+        if authenticator == nil, let u = query(request, "user.name"), !u.isEmpty, !Self.validPrincipalName(u) {
+            throw LocalClusterError(.badRequest, "Invalid value for parameter user.name: a user name may not hold spaces, control characters or any of / : & = ; , \" \\")
+        }
         guard let u = user(request) else {
             throw LocalClusterError(.unauthorized, "Unable to obtain user name, user not authenticated (add ?user.name=NAME)")
         }
@@ -267,17 +270,20 @@ struct RESTRouter: Sendable {
             throw LocalClusterError(.badRequest, "Invalid log file name \(name)")
         }
         let file = (dir as NSString).appendingPathComponent(name)
-        guard let handle = FileHandle(forReadingAtPath: file) else {
+        // Read as a regular file, never through a link: a container that runs
+        // as another user owns its log directory and could plant one.
+        var st = stat()
+        guard lstat(file, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             throw LocalClusterError(.notFound, "Cannot find this log on the local disk: \(name)")
         }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
+        let size = UInt64(max(0, st.st_size))
         var start: UInt64 = 0
         if let s = query(request, "start"), let n = Int64(s) {
-            start = n >= 0 ? min(UInt64(n), size) : UInt64(max(0, Int64(size) + n))
+            start = n >= 0 ? min(UInt64(n), size) : UInt64(max(0, Int64(size) + max(n, -Int64(size))))
         }
-        try handle.seek(toOffset: start)
-        let data = try handle.readToEnd() ?? Data()
+        guard let data = ContainerExecutor.readNoFollow(file, offset: start) else {
+            throw LocalClusterError(.notFound, "Cannot find this log on the local disk: \(name)")
+        }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
@@ -308,7 +314,7 @@ struct RESTRouter: Sendable {
         var out = ""
         for f in Self.listLogs(dir) {
             out += "LogType:\(f.fileName)\nLogLength:\(f.fileSize)\nLog Contents:\n"
-            out += (try? String(contentsOfFile: (dir as NSString).appendingPathComponent(f.fileName), encoding: .utf8)) ?? ""
+            out += ContainerExecutor.readNoFollow((dir as NSString).appendingPathComponent(f.fileName)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             out += "\nEnd of LogType:\(f.fileName)\n\n"
         }
         return text(out)

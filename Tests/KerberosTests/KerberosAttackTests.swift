@@ -103,7 +103,7 @@ extension SecuredClusterTests {
                 }
 
                 // Bob's own container runs as the local user bob, who cannot read the cluster's files.
-                let probe = "id -un; cat \(realm.http) >/dev/null 2>&1 && echo READ-HTTP-KEYTAB; cat \(cluster.directory)/state/cluster-state.json >/dev/null 2>&1 && echo READ-STATE; echo done"
+                let probe = "id -un; cat \(realm.http) >/dev/null 2>&1 && echo READ-HTTP-KEYTAB; cat \(cluster.directory)/state/cluster-state.json >/dev/null 2>&1 && echo READ-STATE; ln -s \(realm.http) $LOG_DIRS/planted; echo done"
                 let spec = #"{"name":"bobs","version":"1","components":[{"name":"c","number_of_containers":1,"restart_policy":"NEVER","launch_command":"\#(probe)","resource":{"cpus":1,"memory":"64"}}]}"#
                 let made = try curl(["--negotiate", "-u", ":", "-X", "POST", "-H", "Content-Type: application/json", "-d", spec,
                                      cluster.url + "/app/v1/services"], env: bob)
@@ -123,6 +123,11 @@ extension SecuredClusterTests {
                 #expect(cid.hasPrefix("container_"), "\(stdout)")
                 #expect(try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)/stdout"], env: alice).status == 403)
                 #expect(try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)/stdout"], env: bob).status == 200)
+                // A link bob planted in his log directory is not followed by the cluster.
+                let planted = try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)/planted"], env: bob)
+                #expect(planted.status == 404, "\(planted.status) \(planted.body)")
+                let listing = try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)"], env: bob)
+                #expect(listing.status == 200 && !listing.body.contains("planted"), "\(listing.body)")
             }
         }
     }

@@ -359,6 +359,12 @@ struct AttackTests {
                 let r = rawHTTP(u, m, "/webhdfs/v1/tmp/keep?\(q)", body: m == "DELETE" ? [] : [2])
                 #expect(r.status == 401, "\(m) \(q) without user.name: \(r.status) \(r.body)")
             }
+            // A name that could not be an owner's is no user.name at all.
+            for name in ["a%0Ab", "a%26u%3Droot", "%20", "a%2Fb"] {
+                let r = rawHTTP(u, "PUT", "/webhdfs/v1/tmp/odd?op=MKDIRS&user.name=\(name)")
+                #expect(r.status == 400, "user.name=\(name): \(r.status) \(r.body)")
+            }
+            #expect(rawHTTP(u, "GET", "/webhdfs/v1/tmp/odd?op=GETFILESTATUS").status == 404)
             #expect(rawHTTP(u, "GET", "/webhdfs/v1/tmp/keep?op=OPEN&datanode=true").body == "\u{1}")
             f.assertIntact("anonymous")
         }
