@@ -553,13 +553,15 @@ final class HDFSStore: @unchecked Sendable {
         let fd = openat(parentDir.fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o700)
         guard fd >= 0 else { throw StoreError.io("cannot write \(path.string): \(String(cString: strerror(errno)))") }
         fchmod(fd, 0o700)
-        var written: Int64 = 0
+        let written: Int64
         do {
-            try await body { bytes in
-                try self.reserve(Int64(bytes.count), path: path)
-                written += Int64(bytes.count)
-                try Self.writeAll(fd, bytes, path: path)
-            }
+            written = try await stream(body, into: fd, path: path)
+        } catch {
+            close(fd)
+            unlinkat(parentDir.fd, temporary, 0)
+            throw error
+        }
+        do {
             try Self.writeMeta(fd, Meta(owner: caller.name, group: parentDir.meta.group, mode: mode))
             close(fd)
         } catch {
@@ -620,6 +622,18 @@ final class HDFSStore: @unchecked Sendable {
         defer { close(fd) }
         var st = stat()
         fstat(fd, &st)
+        do {
+            _ = try await stream(body, into: fd, path: path)
+        } catch {
+            ftruncate(fd, st.st_size)
+            throw error
+        }
+    }
+
+    /// A request body written to `fd` as it arrives, each piece reserved in
+    /// the quota first. On failure what was reserved is released; returns
+    /// the bytes written.
+    private func stream(_ body: (_ write: ([UInt8]) throws -> Void) async throws -> Void, into fd: Int32, path: Path) async throws -> Int64 {
         var written: Int64 = 0
         do {
             try await body { bytes in
@@ -628,10 +642,10 @@ final class HDFSStore: @unchecked Sendable {
                 try Self.writeAll(fd, bytes, path: path)
             }
         } catch {
-            ftruncate(fd, st.st_size)
             release(written)
             throw error
         }
+        return written
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: Path) throws {
