@@ -187,6 +187,10 @@ extension LocalCluster {
         }
         var env = baseEnvironment(user: user)
         for (k, v) in spec.environment?.pairs ?? [] { env[k] = v }
+        let launchSize = commands.command.reduce(0) { $0 + $1.utf8.count } + env.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+        guard launchSize <= Self.maxStoredSpec else {
+            throw LocalClusterError(.badRequest, "The application's commands and environment are \(launchSize) bytes; the embedded cluster keeps at most \(Self.maxStoredSpec)")
+        }
         env["APPLICATION_WEB_PROXY_BASE"] = "/proxy/\(id)"
         env["MAX_APP_ATTEMPTS"] = String(maxAttempts)
         env["APP_SUBMIT_TIME_ENV"] = String(nowMillis())

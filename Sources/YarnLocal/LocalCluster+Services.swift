@@ -9,6 +9,8 @@ extension LocalCluster {
     static let maxLifetime: Int64 = (Int64.max / 1000) / 2
     /// The longest description kept with a service.
     static let maxDescription = 16 * 1024
+    /// The largest service specification or application launch kept.
+    static let maxStoredSpec = 256 * 1024
 
     static func validName(_ name: String, max: Int) -> Bool {
         guard let first = name.first, first.isLowercase, first.isASCII, name.count <= max else { return false }
@@ -150,6 +152,11 @@ extension LocalCluster {
         stored.launchTime = nil
         stored.numberOfRunningContainers = nil
         stored.components = stored.components?.map { var c = $0; c.containers = nil; c.state = nil; return c }
+        // Kept in the state file, which is written whole on every change: a
+        // spec's size is bounded like its fields.
+        if let size = try? JSONEncoder().encode(stored).count, size > Self.maxStoredSpec {
+            throw LocalClusterError(.badRequest, "The service's specification is \(size) bytes; the embedded cluster keeps at most \(Self.maxStoredSpec)")
+        }
         let appId = newAppId()
         let record = ServiceRecord(name: name, user: user, spec: stored, appId: appId, state: .ACCEPTED,
                                    launchTime: nowMillis(), expiresAt: nil, components: components)

@@ -442,6 +442,11 @@ struct AttackTests {
             }
             let long = #"{"name":"desc","version":"1","description":"\#(String(repeating: "d", count: 20_000))","components":[{"name":"c","number_of_containers":0,"launch_command":"x","resource":{"cpus":1,"memory":"64"}}]}"#
             #expect(rawHTTP(u, "POST", "/app/v1/services?user.name=root", headers: ["Content-Type: application/json"], body: Array(long.utf8)).status == 400)
+            // Under the body limit but over what the state file keeps per service: 400.
+            let env = (0..<40).map { #""V\#($0)":"\#(String(repeating: "v", count: 10_000))""# }.joined(separator: ",")
+            let fat = #"{"name":"fat","version":"1","components":[{"name":"c","number_of_containers":0,"launch_command":"x","resource":{"cpus":1,"memory":"64"},"configuration":{"env":{\#(env)}}}]}"#
+            let r = rawHTTP(u, "POST", "/app/v1/services?user.name=root", headers: ["Content-Type: application/json"], body: Array(fat.utf8))
+            #expect(r.status == 400 && r.body.contains("at most"), "\(r.status) \(r.body.prefix(200))")
             #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/open/deep?op=MKDIRS&permission=777&user.name=root").status == 200)
             var st = stat()
             for p in ["/hdfs/tmp/open", "/hdfs/tmp/open/deep"] {

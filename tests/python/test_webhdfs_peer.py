@@ -40,6 +40,24 @@ def test_hdfscli_writes_reads_lists_and_deletes(cluster):
         assert "Unable to rename" in str(e)
 
     assert client.status("/user/carol/nope", strict=False) is None
-    assert client.delete("/user/carol", recursive=True) is True
-    assert client.delete("/user/carol", recursive=True) is False
-    assert not os.path.exists(os.path.join(cluster["dir"], "hdfs", "user", "carol"))
+    # Her home was made for her; /user is the cluster's, so the home stays, as in HDFS.
+    home = client.status("/user/carol")
+    assert home["owner"] == "carol" and home["permission"] == "755"
+    try:
+        client.delete("/user/carol", recursive=True)
+        raise AssertionError("carol deleted her home directory from /user")
+    except HdfsError as e:
+        assert "Permission denied" in str(e)
+    assert client.delete("/user/carol/staging", recursive=True) is True
+    assert client.delete("/user/carol/staging", recursive=True) is False
+    assert not os.path.exists(os.path.join(cluster["dir"], "hdfs", "user", "carol", "staging"))
+
+    # Another user reads nothing of hers, through the same client library.
+    client.write("/user/carol/secret", data=b"s", permission="600")
+    dave = InsecureClient(cluster["url"], user="dave")
+    try:
+        with dave.read("/user/carol/secret") as reader:
+            reader.read()
+        raise AssertionError("dave read carol's 600 file")
+    except HdfsError as e:
+        assert "Permission denied" in str(e)
