@@ -28,9 +28,11 @@ pid_t flinkctl_spawn(const char *path,
 
     rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (rc == 0 && stdout_path)
-        rc = posix_spawn_file_actions_addopen(&actions, 1, stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
+        rc = posix_spawn_file_actions_addopen(&actions, 1, stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0644);
     if (rc == 0 && stderr_path)
-        rc = posix_spawn_file_actions_addopen(&actions, 2, stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
+        rc = posix_spawn_file_actions_addopen(&actions, 2, stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0644);
+    // O_NOFOLLOW and O_NONBLOCK: an output file that became a link or a FIFO
+    // fails the start instead of redirecting it or blocking the parent.
     // Nothing else of the parent's reaches the child: not the REST server's
     // listening socket, not the pipes of other processes being started.
     if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);

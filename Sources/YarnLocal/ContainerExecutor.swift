@@ -68,7 +68,15 @@ struct ContainerExecutor: Sendable {
         var local = container
         local.launch.files = launchFiles
         let scriptPath = (container.workDir as NSString).appendingPathComponent(Self.scriptName)
-        try AtomicFile.write(Data(Self.script(for: local, fileCache: runAs == nil ? fileCache : nil).utf8), to: scriptPath, mode: 0o700)
+        var environment = container.launch.environment
+        if runAs != nil {
+            environment["HOME"] = container.workDir
+            // The application's directory is the cluster's: the user's local
+            // directory is the container's own.
+            environment["LOCAL_DIRS"] = container.workDir
+        }
+        let script = Self.script(for: local, fileCache: runAs == nil ? fileCache : nil, exports: runAs == nil ? nil : environment)
+        try AtomicFile.write(Data(script.utf8), to: scriptPath, mode: 0o700)
         unlink((container.workDir as NSString).appendingPathComponent(Self.exitCodeFile))
         let stdout = (container.logDir as NSString).appendingPathComponent("stdout")
         let stderr = (container.logDir as NSString).appendingPathComponent("stderr")
@@ -77,12 +85,10 @@ struct ContainerExecutor: Sendable {
             guard fd >= 0 else { throw LocalClusterError(.internal, "cannot create \(f): \(String(cString: strerror(errno)))") }
             close(fd)
         }
-        var environment = container.launch.environment
         if let runAs {
-            environment["HOME"] = container.workDir
-            // The application's directory is the cluster's: the user's local
-            // directory is the container's own.
-            environment["LOCAL_DIRS"] = container.workDir
+            // setpriv starts as root: it gets a fixed environment, and the
+            // script, once running as the user, exports the container's.
+            environment = ["PATH": "/usr/bin:/bin"]
             var given = [scriptPath, stdout, stderr]
             if fm.fileExists(atPath: localized) { given.append(localized) }
             given += [container.workDir, container.logDir]
@@ -110,8 +116,16 @@ struct ContainerExecutor: Sendable {
     }
 
     /// The shell script that localizes resources and runs the command.
-    static func script(for container: ContainerRecord, fileCache: String? = nil) -> String {
+    /// `exports`: the container's environment, set by the script itself (as
+    /// YARN's launch_container.sh does) rather than given to the process that
+    /// starts it, for containers started through setpriv, which runs as root
+    /// until it drops to the user and so must see nothing of the request
+    /// (`LD_PRELOAD` and the like).
+    static func script(for container: ContainerRecord, fileCache: String? = nil, exports: [String: String]? = nil) -> String {
         var lines = ["#!/bin/bash", "# container \(container.id), written by the embedded YARN cluster"]
+        for (key, value) in (exports ?? [:]).sorted(by: { $0.key < $1.key }) where validEnvironmentName(key) {
+            lines.append("export \(key)=\(shellQuote(value))")
+        }
         for file in container.launch.files {
             let dest = shellQuote(file.destination)
             lines.append("mkdir -p \"$(dirname \(dest))\" || exit 201")
@@ -175,11 +189,8 @@ struct ContainerExecutor: Sendable {
     /// A regular file's bytes (up to `limit`), never through a link: what a
     /// container wrote, read by the cluster.
     static func readNoFollow(_ path: String, offset: UInt64 = 0, limit: Int = Int.max) -> Data? {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
+        guard let fd = openLog(path) else { return nil }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         var out = Data()
         var position = off_t(offset)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -193,6 +204,16 @@ struct ContainerExecutor: Sendable {
         return out
     }
 
+    /// A container's log file, open for reading: a regular file with one
+    /// link, reached without following links; nil for anything else.
+    static func openLog(_ path: String) -> Int32? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1 else { close(fd); return nil }
+        return fd
+    }
+
     /// Refuses a directory that is a link (or not a directory at all).
     static func requireRealDirectory(_ path: String, created: Bool) throws {
         var st = stat()
@@ -203,6 +224,26 @@ struct ContainerExecutor: Sendable {
             throw LocalClusterError(.internal, "\(path) already exists and is not the cluster's; the container is not started")
         }
     }
+}
+
+/// A descriptor handed to a response body that closes it when done.
+final class FileDescriptorBox: @unchecked Sendable {
+    // @unchecked: `fd` is set once; `close` runs once, from the one body writer.
+    let fd: Int32
+    private var closed = false
+    init(_ fd: Int32) { self.fd = fd }
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+    deinit { close() }
+}
+
+/// A name a shell can export: letters, digits and `_`, not starting with a digit.
+func validEnvironmentName(_ s: String) -> Bool {
+    guard let first = s.unicodeScalars.first, !("0"..."9").contains(first), s.utf8.count <= 256 else { return false }
+    return s.unicodeScalars.allSatisfy { $0.isASCII && (("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_") }
 }
 
 func shellQuote(_ s: String) -> String {

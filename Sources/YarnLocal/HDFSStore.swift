@@ -27,6 +27,8 @@ final class HDFSStore: @unchecked Sendable {
     static let superGroup = "supergroup"
     static let maxComponentLength = 255
     static let maxPathLength = 8000
+    /// HDFS's `MAX_PATH_DEPTH`: also what keeps the store's recursive walks shallow.
+    static let maxPathDepth = 1000
     /// Temporary files of writes in progress; never listed.
     static let temporaryPrefix = ".webhdfs-"
 
@@ -176,6 +178,9 @@ final class HDFSStore: @unchecked Sendable {
                 }
             }
             let p = Path(unchecked: decodedSegments)
+            guard decodedSegments.count <= HDFSStore.maxPathDepth else {
+                throw StoreError.invalid("Invalid path name: deeper than \(HDFSStore.maxPathDepth) components")
+            }
             guard p.string.utf8.count <= HDFSStore.maxPathLength else {
                 throw StoreError.invalid("Invalid path name: longer than \(HDFSStore.maxPathLength) bytes")
             }
@@ -352,6 +357,20 @@ final class HDFSStore: @unchecked Sendable {
                       children: isDir ? Self.names(fd).count : 0)
     }
 
+    /// Removes the empty directories from `path` up to `top` (both
+    /// included), deepest first: what a refused CREATE made.
+    private func removeEmpty(from path: Path, upTo top: Path) {
+        var p = path
+        while p.isInside(top), !p.isRoot {
+            let superCaller = Caller(name: superuser, groups: [Self.superGroup], isSuperuser: true)
+            guard let dir = try? parent(of: p, as: superCaller) else { return }
+            let removed = unlinkat(dir.fd, p.name, AT_REMOVEDIR) == 0
+            close(dir.fd)
+            guard removed else { return }
+            p = p.parent
+        }
+    }
+
     /// The names in a directory that the store shows: regular files and
     /// directories, not temporary files or links.
     static func names(_ fd: Int32) -> [String] {
@@ -363,7 +382,14 @@ final class HDFSStore: @unchecked Sendable {
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             guard name != ".", name != "..", !name.hasPrefix(temporaryPrefix) else { continue }
-            let type = e.pointee.d_type
+            var type = e.pointee.d_type
+            if type == UInt8(DT_UNKNOWN) {
+                // File systems that do not fill d_type: ask.
+                var st = stat()
+                if fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
+                    type = (st.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : (st.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : UInt8(DT_LNK)
+                }
+            }
             if type == UInt8(DT_REG) || type == UInt8(DT_DIR) { out.append(name) }
         }
         return out.sorted()
@@ -526,12 +552,13 @@ final class HDFSStore: @unchecked Sendable {
         let (dir, depth, complete) = try walk(path.segments.dropLast(), from: rootFD, startMeta: rootMeta, as: caller, path: path)
         defer { close(dir.fd) }
         if complete {
+            guard permits(caller, dir.meta, 3) else { throw denied(caller, "WRITE", path.parent.string, dir.meta, directory: true) }
             if let e = try entry(dir, path.name, path: path) {
                 close(e.fd)
                 if (e.st.st_mode & S_IFMT) == S_IFDIR { throw StoreError.exists("\(path.string) already exists as a directory") }
                 if !overwrite { throw StoreError.exists("\(path.string) for client already exists") }
+                try checkOverwrite(e.meta, parent: dir.meta, path: path, as: caller)
             }
-            guard permits(caller, dir.meta, 3) else { throw denied(caller, "WRITE", path.parent.string, dir.meta, directory: true) }
         } else {
             let isHome = path.segments.count >= 3 && path.segments[0] == "user" && path.segments[1] == caller.name && depth <= 1
             guard isHome || permits(caller, dir.meta, 3) else {
@@ -540,13 +567,29 @@ final class HDFSStore: @unchecked Sendable {
         }
     }
 
+    /// Replacing a file is writing it, and in a sticky directory only its
+    /// owner's (or the directory owner's) to do, as HDFS checks it.
+    private func checkOverwrite(_ meta: Meta, parent: Meta, path: Path, as caller: Caller) throws {
+        guard permits(caller, meta, 2) else { throw denied(caller, "WRITE", path.string, meta, directory: false) }
+        try checkSticky(caller, parent: parent, entry: meta, path: path)
+    }
+
     /// CREATE's second step: the body streamed into a private temporary file
     /// beside the target, within the quota, then renamed into place.
     func create(_ path: Path, mode: Int, overwrite: Bool, as caller: Caller,
                 body: (_ write: ([UInt8]) throws -> Void) async throws -> Void) async throws {
         try checkCreate(path, overwrite: overwrite, as: caller)
+        // Parents made for this file go again if it is refused: a refused
+        // write changes nothing.
+        var missing = path.parent
+        while !missing.isRoot, (try? status(missing.parent, as: caller)) == nil { missing = missing.parent }
+        let madeFrom: Path? = (try? status(missing, as: caller)) == nil && !missing.isRoot ? missing : nil
         let parentDir = try mkdirs(path.parent, mode: 0o755, as: caller)
         defer { close(parentDir.fd) }
+        var succeeded = false
+        defer {
+            if !succeeded, let madeFrom { removeEmpty(from: path.parent, upTo: madeFrom) }
+        }
         let temporary = Self.temporaryPrefix + UUID().uuidString
         // Private to the cluster's user, and executable by it: YARN localizes
         // a file with execute permission (a container's program is one).
@@ -570,26 +613,41 @@ final class HDFSStore: @unchecked Sendable {
             release(written)
             throw error
         }
-        // Replaced only now, and only a regular file: a directory or a link
-        // put there meanwhile is not overwritten.
-        var st = stat()
-        if fstatat(parentDir.fd, path.name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
-            guard overwrite, (st.st_mode & S_IFMT) == S_IFREG else {
-                unlinkat(parentDir.fd, temporary, 0)
-                release(written)
-                throw StoreError.exists("\(path.string) for client already exists")
+        try commit(temporary, in: parentDir, as: path, overwrite: overwrite, caller: caller, written: written)
+        succeeded = true
+    }
+
+    /// Puts a finished temporary file in place. Only a regular file the
+    /// caller may replace is replaced: a directory or a link put there
+    /// meanwhile is not, and the check, the rename and the quota's count are
+    /// one step under the lock.
+    private func commit(_ temporary: String, in parentDir: Directory, as path: Path, overwrite: Bool,
+                        caller: Caller, written: Int64) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            var replaced: Int64 = 0
+            if let existing = try entry(parentDir, path.name, path: path) {
+                close(existing.fd)
+                guard overwrite, (existing.st.st_mode & S_IFMT) == S_IFREG else {
+                    throw StoreError.exists("\(path.string) for client already exists")
+                }
+                try checkOverwrite(existing.meta, parent: parentDir.meta, path: path, as: caller)
+                replaced = Int64(existing.st.st_size)
             }
-            release(Int64(st.st_size))
-        }
-        // Without overwrite, a file another writer put there meanwhile stays.
-        let moved = overwrite ? renameat(parentDir.fd, temporary, parentDir.fd, path.name)
-                              : flinkctl_renameat_noreplace(parentDir.fd, temporary, parentDir.fd, path.name)
-        guard moved == 0 else {
-            let e = errno
+            // Without overwrite, a file another writer put there meanwhile stays.
+            let moved = overwrite ? renameat(parentDir.fd, temporary, parentDir.fd, path.name)
+                                  : flinkctl_renameat_noreplace(parentDir.fd, temporary, parentDir.fd, path.name)
+            guard moved == 0 else {
+                let e = errno
+                if e == EEXIST { throw StoreError.exists("\(path.string) for client already exists") }
+                throw StoreError.io("cannot write \(path.string): \(String(cString: strerror(e)))")
+            }
+            used = max(0, used - replaced)
+        } catch {
             unlinkat(parentDir.fd, temporary, 0)
-            release(written)
-            if e == EEXIST { throw StoreError.exists("\(path.string) for client already exists") }
-            throw StoreError.io("cannot write \(path.string): \(String(cString: strerror(e)))")
+            used = max(0, used - written)
+            throw error
         }
     }
 
@@ -680,6 +738,18 @@ final class HDFSStore: @unchecked Sendable {
 
     var bytesUsed: Int64 { lock.lock(); defer { lock.unlock() }; return used }
 
+    /// How many levels of directories are below `fd` (0 for none).
+    static func height(_ fd: Int32) -> Int {
+        var deepest = 0
+        for name in names(fd) {
+            let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard child >= 0 else { continue }
+            deepest = max(deepest, 1 + height(child))
+            close(child)
+        }
+        return deepest
+    }
+
     /// Bytes held under a directory, links not followed.
     static func usage(_ dirFD: Int32) -> Int64 {
         var total: Int64 = 0
@@ -745,7 +815,8 @@ final class HDFSStore: @unchecked Sendable {
         guard permits(caller, meta, 7) else { throw denied(caller, "ALL", path.string, meta, directory: true) }
         for name in Self.names(fd) {
             let childPath = Path(appending: name, to: path)
-            guard let child = try? entry(Directory(fd: fd, meta: meta), name, path: childPath) else { continue }
+            // Fails closed: an entry that cannot be looked at is not deleted unchecked.
+            guard let child = try entry(Directory(fd: fd, meta: meta), name, path: childPath) else { continue }
             defer { close(child.fd) }
             if (child.st.st_mode & S_IFMT) == S_IFDIR { try checkSubtree(child.fd, child.meta, path: childPath, as: caller) }
         }
@@ -767,10 +838,11 @@ final class HDFSStore: @unchecked Sendable {
             guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if child >= 0 {
-                    try removeContents(child, path: path)
-                    close(child)
+                guard child >= 0 else {
+                    throw StoreError.io("cannot delete under \(path.string): \(String(cString: strerror(errno)))")
                 }
+                defer { close(child) }
+                try removeContents(child, path: path)
                 guard unlinkat(fd, name, AT_REMOVEDIR) == 0 else {
                     throw StoreError.io("cannot delete under \(path.string): \(String(cString: strerror(errno)))")
                 }
@@ -798,6 +870,9 @@ final class HDFSStore: @unchecked Sendable {
             if try status(target, as: caller) != nil { return false }
         }
         guard !target.isRoot, !target.isInside(source) else { return false }
+        if (src.st.st_mode & S_IFMT) == S_IFDIR, target.segments.count + Self.height(src.fd) > Self.maxPathDepth {
+            throw StoreError.invalid("Invalid path name: moving \(source.string) to \(target.string) would make paths deeper than \(Self.maxPathDepth) components")
+        }
         let dstDir: Directory
         do { dstDir = try parent(of: target, as: caller) } catch let e as StoreError where e.status == 404 { return false }
         defer { close(dstDir.fd) }

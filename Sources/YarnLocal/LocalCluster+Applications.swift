@@ -125,7 +125,18 @@ extension LocalCluster {
 
     // MARK: - Submission
 
+    /// Ids given out and not yet submitted are kept up to this many; the
+    /// oldest go first (a client that asks and never submits holds none for long).
+    static let maxReservedIds = 1000
+
     public func newApplication(user: String) -> NewApplication {
+        if state.reservedAppIds.count >= Self.maxReservedIds {
+            let bySequence = state.reservedAppIds.sorted { (Int($0.split(separator: "_").last ?? "") ?? 0) < (Int($1.split(separator: "_").last ?? "") ?? 0) }
+            for old in bySequence.prefix(state.reservedAppIds.count - Self.maxReservedIds + 1) {
+                state.reservedAppIds.remove(old)
+                state.appIdIssuers?[old] = nil
+            }
+        }
         let id = newAppId()
         state.reservedAppIds.insert(id)
         state.appIdIssuers = (state.appIdIssuers ?? [:]).merging([id: user]) { $1 }
@@ -186,7 +197,12 @@ extension LocalCluster {
             files.append(LocalizedFile(source: source, destination: name, kind: kind))
         }
         var env = baseEnvironment(user: user)
-        for (k, v) in spec.environment?.pairs ?? [] { env[k] = v }
+        for (k, v) in spec.environment?.pairs ?? [] {
+            guard validEnvironmentName(k) else {
+                throw LocalClusterError(.badRequest, "Invalid environment variable name '\(k.prefix(64))': use letters, digits and _")
+            }
+            env[k] = v
+        }
         let launchSize = commands.command.reduce(0) { $0 + $1.utf8.count } + env.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
         guard launchSize <= Self.maxStoredSpec else {
             throw LocalClusterError(.badRequest, "The application's commands and environment are \(launchSize) bytes; the embedded cluster keeps at most \(Self.maxStoredSpec)")

@@ -116,6 +116,9 @@ extension LocalCluster {
                 throw LocalClusterError(.badRequest, "launch_command not specified for component \(c.name)")
             }
             _ = try resource(for: c, in: service)
+            for key in Array((c.configuration?.env ?? [:]).keys) + Array((service.configuration?.env ?? [:]).keys) where !validEnvironmentName(key) {
+                throw LocalClusterError(.badRequest, "Invalid environment variable name '\(key.prefix(64))' in component \(c.name): use letters, digits and _")
+            }
             _ = try files(of: c.configuration, context: "component \(c.name)", user: user)
             _ = try artifactFiles(c.artifact ?? service.artifact, context: "component \(c.name)", user: user)
             records.append(ComponentRecord(spec: c, desired: n))

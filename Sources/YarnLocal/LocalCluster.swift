@@ -181,7 +181,10 @@ public actor LocalCluster {
             } else if rest.hasPrefix("<CPS>") {
                 out += ":"
                 rest = rest.dropFirst("<CPS>".count)
-            } else if rest.hasPrefix("{{"), let close = rest.range(of: "}}") {
+            } else if rest.hasPrefix("{{") {
+                // No `}}` after this one means none after any later one: the
+                // rest is plain text (one search, not one per character).
+                guard let close = rest.range(of: "}}") else { break }
                 out += env[String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close.lowerBound])] ?? ""
                 rest = rest[close.upperBound...]
             } else {
@@ -215,11 +218,18 @@ public actor LocalCluster {
         guard geteuid() == 0 else {
             throw LocalClusterError(.forbidden, "Containers of \(user) cannot be started: this Kerberized cluster does not run as root, so it cannot run them as \(user), and only the cluster's user and its admins (--admins) may run containers as the cluster's user")
         }
-        guard let pw = getpwnam(user), pw.pointee.pw_uid != 0 else {
+        guard let pw = getpwnam(user) else {
             throw LocalClusterError(.forbidden, "Containers of \(user) cannot be started: there is no local user \(user) to run them as (create one, or make \(user) an admin with --admins)")
+        }
+        // YARN's container-executor: no system accounts (min.user.id 1000).
+        guard pw.pointee.pw_uid >= Self.minimumUserId else {
+            throw LocalClusterError(.forbidden, "Containers of \(user) cannot be started: the local user \(user) has uid \(pw.pointee.pw_uid), below \(Self.minimumUserId), as system accounts have (YARN's min.user.id)")
         }
         return ContainerExecutor.RunAs(name: user, uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid)
     }
+
+    /// The lowest uid containers may run as, as YARN's `min.user.id`.
+    static let minimumUserId: uid_t = 1000
 
     func start(_ id: String) {
         guard var c = state.containers[id] else { return }

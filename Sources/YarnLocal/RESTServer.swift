@@ -147,6 +147,18 @@ struct RESTRouter: Sendable {
         throw LocalClusterError(.forbidden, "User \(user) cannot \(action): only its owner \(owner) and the cluster's admins may")
     }
 
+    /// A service as others see it in Kerberos mode: without its environment,
+    /// which is its owner's and the admins' to read (it may hold secrets).
+    func redacted(_ service: Service) -> Service {
+        guard authenticator != nil, let caller, caller != service.user, !cluster.configuration.superusers.contains(caller) else {
+            return service
+        }
+        var out = service
+        out.configuration?.env = nil
+        out.components = out.components?.map { var c = $0; c.configuration?.env = nil; return c }
+        return out
+    }
+
     func methodNotAllowed(_ request: Request) -> LocalClusterError {
         LocalClusterError(.methodNotAllowed, "HTTP method \(request.method.rawValue) is not supported by \(request.uri.path)")
     }
@@ -270,23 +282,37 @@ struct RESTRouter: Sendable {
             throw LocalClusterError(.badRequest, "Invalid log file name \(name)")
         }
         let file = (dir as NSString).appendingPathComponent(name)
-        // Read as a regular file, never through a link: a container that runs
-        // as another user owns its log directory and could plant one.
+        // Read as a regular file, never through a link (nor a hard link): a
+        // container that runs as another user owns its log directory and
+        // could plant one to a file it may not read.
+        guard let fd = ContainerExecutor.openLog(file) else {
+            throw LocalClusterError(.notFound, "Cannot find this log on the local disk: \(name)")
+        }
         var st = stat()
-        guard lstat(file, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            throw LocalClusterError(.notFound, "Cannot find this log on the local disk: \(name)")
-        }
-        let size = UInt64(max(0, st.st_size))
-        var start: UInt64 = 0
+        fstat(fd, &st)
+        let size = Int64(max(0, st.st_size))
+        var start: Int64 = 0
         if let s = query(request, "start"), let n = Int64(s) {
-            start = n >= 0 ? min(UInt64(n), size) : UInt64(max(0, Int64(size) + max(n, -Int64(size))))
-        }
-        guard let data = ContainerExecutor.readNoFollow(file, offset: start) else {
-            throw LocalClusterError(.notFound, "Cannot find this log on the local disk: \(name)")
+            start = n >= 0 ? min(n, size) : max(0, size + max(n, -size))
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        // Streamed, as OPEN is: a large log is never held whole in memory.
+        let fdBox = FileDescriptorBox(fd)
+        let from = start
+        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size - start)) { writer in
+            defer { fdBox.close() }
+            var position = from
+            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+            while position < size {
+                let n = buffer.withUnsafeMutableBytes { pread(fdBox.fd, $0.baseAddress!, Int(min(Int64($0.count), size - position)), off_t(position)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                try await writer.write(ByteBuffer(bytes: buffer[0..<n]))
+                position += Int64(n)
+            }
+            try await writer.finish(nil)
+        })
     }
 
     static func listLogs(_ dir: String) -> [NodeLogsClient.LogFile] {
@@ -314,7 +340,11 @@ struct RESTRouter: Sendable {
         var out = ""
         for f in Self.listLogs(dir) {
             out += "LogType:\(f.fileName)\nLogLength:\(f.fileSize)\nLog Contents:\n"
-            out += ContainerExecutor.readNoFollow((dir as NSString).appendingPathComponent(f.fileName)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            // The page shows each log's last MiB; the REST call above serves all of it.
+            let file = (dir as NSString).appendingPathComponent(f.fileName)
+            let tail: Int64 = 1 << 20
+            out += ContainerExecutor.readNoFollow(file, offset: UInt64(max(0, f.fileSize - tail)), limit: Int(tail))
+                .map { String(decoding: $0, as: UTF8.self) } ?? ""
             out += "\nEnd of LogType:\(f.fileName)\n\n"
         }
         return text(out)
@@ -325,7 +355,7 @@ struct RESTRouter: Sendable {
         case (.get, 1) where p[0] == "version":
             return json(["hadoop_version": LocalCluster.version])
         case (.get, 0):
-            return json(await cluster.listServices())
+            return json(await cluster.listServices().map(redacted))
         case (.post, 0):
             let user = try requireUser(request)
             let spec = try await decode(Service.self, request)
@@ -333,7 +363,7 @@ struct RESTRouter: Sendable {
             try await cluster.persistIfNeeded()
             return json(status, status: 202)
         case (.get, 1):
-            return json(try await cluster.service(p[0]))
+            return json(redacted(try await cluster.service(p[0])))
         case (.put, 1):
             let user = try requireUser(request)
             try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "change service \(p[0])")

@@ -81,7 +81,13 @@ final class SPNEGOAuthenticator: Sendable {
         } catch {
             return .challenge(reason: "Kerberos authentication failed: \(error)", token: nil)
         }
-        let user = PrincipalName(accepted.client).shortName
+        let client = PrincipalName(accepted.client)
+        let user = client.shortName
+        // Hadoop's DEFAULT rule maps principals of the default realm only, and
+        // at most user/host: alice@OTHER.REALM is not the local alice.
+        guard client.realm == PrincipalName(settings.principal).realm, (1...2).contains(client.components.count) else {
+            return .refused(reason: "The principal \(accepted.client) maps to no user here: only NAME or NAME/HOST principals of this cluster's realm do")
+        }
         // A name holding a separator could forge fields of the signed token
         // (`a&u=admin`): refused rather than escaped, as no Hadoop service
         // would map such a principal to a user either.

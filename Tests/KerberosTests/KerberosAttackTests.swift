@@ -132,6 +132,56 @@ extension SecuredClusterTests {
         }
     }
 
+    @Test("review: a user's environment reaches setpriv never (LD_PRELOAD runs as the user, not root); others see no one's env; no system accounts")
+    func environmentBoundary() async throws {
+        try await usingRealm { realm in
+            try await withTemporaryDirectory { dir in
+                // A library whose constructor records who loaded it.
+                chmod(dir, 0o755)
+                try """
+                #include <stdio.h>
+                #include <unistd.h>
+                __attribute__((constructor)) static void mark(void) {
+                    FILE *f = fopen("\(dir)/marks/m", "a");
+                    if (f) { fprintf(f, "uid=%d euid=%d\\n", getuid(), geteuid()); fclose(f); }
+                }
+                """.write(toFile: dir + "/mark.c", atomically: true, encoding: .utf8)
+                #expect(try run("/usr/bin/gcc", ["-shared", "-fPIC", "-o", dir + "/mark.so", dir + "/mark.c"]).status == 0)
+                chmod(dir + "/mark.so", 0o755)
+                try FileManager.default.createDirectory(atPath: dir + "/marks", withIntermediateDirectories: true)
+                chmod(dir + "/marks", 0o777)
+                let cluster = try realm.startCluster(in: dir + "/cluster")
+                defer { cluster.stop() }
+                let bob = realm.environment(ccache: "FILE:\(dir)/bob.cc")
+                let alice = realm.environment(ccache: "FILE:\(dir)/alice.cc")
+                #expect(try run("/usr/bin/kinit", ["-kt", realm.bob, "bob"], environment: bob).status == 0)
+                #expect(try run("/usr/bin/kinit", ["-kt", realm.alice, "alice"], environment: alice).status == 0)
+                let spec = #"{"name":"preload","version":"1","components":[{"name":"c","number_of_containers":1,"restart_policy":"NEVER","launch_command":"echo ran","resource":{"cpus":1,"memory":"64"},"configuration":{"env":{"LD_PRELOAD":"\#(dir)/mark.so","DB_PASSWORD":"hunter2"}}}]}"#
+                let made = try curl(["--negotiate", "-u", ":", "-X", "POST", "-H", "Content-Type: application/json", "-d", spec, cluster.url + "/app/v1/services"], env: bob)
+                #expect(made.status == 202, "\(made.status) \(made.body)")
+                #expect(await eventually(timeout: 20) {
+                    (try curl(["--negotiate", "-u", ":", cluster.url + "/app/v1/services/preload"], env: bob)).body.contains("SUCCEEDED")
+                })
+                let marks = (try? String(contentsOfFile: dir + "/marks/m", encoding: .utf8)) ?? ""
+                let bobUid = getpwnam("bob")!.pointee.pw_uid
+                #expect(!marks.isEmpty && !marks.contains("euid=0") && marks.contains("euid=\(bobUid)"), "\(marks)")
+                // Bob's environment is his: alice sees the service without it, bob and the admin with it.
+                let seen = try curl(["--negotiate", "-u", ":", cluster.url + "/app/v1/services/preload"], env: alice)
+                #expect(seen.status == 200 && !seen.body.contains("hunter2") && !seen.body.contains("LD_PRELOAD"), "\(seen.body)")
+                #expect(try curl(["--negotiate", "-u", ":", cluster.url + "/app/v1/services/preload"], env: bob).body.contains("hunter2"))
+                #expect(!(try curl(["--negotiate", "-u", ":", cluster.url + "/app/v1/services"], env: alice)).body.contains("hunter2"))
+
+                // A principal named as a system account gets no container as it.
+                let daemonKeytab = try realm.kdc.addPrincipal("daemon", keytab: dir + "/daemon.keytab")
+                let daemon = realm.environment(ccache: "FILE:\(dir)/daemon.cc")
+                #expect(try run("/usr/bin/kinit", ["-kt", daemonKeytab, "daemon"], environment: daemon).status == 0)
+                let sys = try curl(["--negotiate", "-u", ":", "-X", "POST", "-H", "Content-Type: application/json", "-d",
+                                    spec.replacingOccurrences(of: "preload", with: "sysacct"), cluster.url + "/app/v1/services"], env: daemon)
+                #expect(sys.status == 403 && sys.body.contains("below 1000"), "\(sys.status) \(sys.body)")
+            }
+        }
+    }
+
     @Test("finding 8: a principal with no local user cannot start containers on a Kerberized cluster (403, nothing created)")
     func noLocalUser() async throws {
         try await usingRealm { realm in

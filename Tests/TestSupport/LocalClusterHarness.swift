@@ -141,7 +141,8 @@ public var localUserName: String {
 /// to run containers as others.
 public func ensureLocalUser(_ name: String) throws {
     guard getpwnam(name) == nil else { return }
-    let r = try run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+    // An ordinary user (uid 1000 and up): containers never run as system accounts.
+    let r = try run("/usr/sbin/useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", name])
     guard r.status == 0 || getpwnam(name) != nil else {
         throw HadoopError(code: .configuration, message: "useradd \(name) failed: \(r.stderr)")
     }

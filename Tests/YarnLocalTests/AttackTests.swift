@@ -191,6 +191,72 @@ struct AttackTests {
         }
     }
 
+    @Test("review: CREATE with overwrite needs write on the file and obeys the sticky bit")
+    func overwriteOthers() async throws {
+        try await Fortress.with { f in
+            let u = f.cluster.url
+            #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/alice.jar?op=CREATE&user.name=alice&datanode=true", body: Array("alice".utf8)).status == 201)
+            #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/alice.jar?op=CREATE&user.name=bob&overwrite=true").status == 403, "NameNode step")
+            let r = rawHTTP(u, "PUT", "/webhdfs/v1/tmp/alice.jar?op=CREATE&user.name=bob&overwrite=true&datanode=true", body: Array("bob".utf8))
+            #expect(r.status == 403 && r.body.contains("AccessControlException"), "\(r.status) \(r.body)")
+            // Even a file others may write is not replaced in sticky /tmp by someone else.
+            #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/open.txt?op=CREATE&user.name=alice&permission=666&datanode=true", body: Array("alice".utf8)).status == 201)
+            let sticky = rawHTTP(u, "PUT", "/webhdfs/v1/tmp/open.txt?op=CREATE&user.name=bob&overwrite=true&datanode=true", body: Array("bob".utf8))
+            #expect(sticky.status == 403 && sticky.body.contains("sticky"), "\(sticky.status) \(sticky.body)")
+            #expect(rawHTTP(u, "GET", "/webhdfs/v1/tmp/alice.jar?op=OPEN&datanode=true").body == "alice")
+            #expect(rawHTTP(u, "GET", "/webhdfs/v1/tmp/open.txt?op=GETFILESTATUS").body.contains(#""owner":"alice""#))
+            // Alice replaces her own.
+            #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/alice.jar?op=CREATE&user.name=alice&overwrite=true&datanode=true", body: Array("v2".utf8)).status == 201)
+            f.assertIntact("overwrite")
+        }
+    }
+
+    @Test("review: paths deeper than 1000 components are refused, by MKDIRS and by RENAME; the server lives")
+    func depth() async throws {
+        try await Fortress.with { f in
+            let u = f.cluster.url
+            let deep = Array(repeating: "a", count: 1001).joined(separator: "/")
+            #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/\(deep)?op=MKDIRS&user.name=bob").status == 400)
+            let half = Array(repeating: "a", count: 600).joined(separator: "/")
+            #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/x/\(half)?op=MKDIRS&user.name=bob").status == 200)
+            #expect(rawHTTP(u, "PUT", "/webhdfs/v1/tmp/y/\(half)?op=MKDIRS&user.name=bob").status == 200)
+            let nest = rawHTTP(u, "PUT", "/webhdfs/v1/tmp/x?op=RENAME&user.name=bob&destination=/tmp/y/\(half)")
+            #expect(nest.status == 400, "\(nest.status) \(nest.body.prefix(200))")
+            #expect(rawHTTP(u, "DELETE", "/webhdfs/v1/tmp/x?op=DELETE&recursive=true&user.name=bob").body.contains("true"))
+            #expect(rawHTTP(u, "DELETE", "/webhdfs/v1/tmp/y?op=DELETE&recursive=true&user.name=bob").body.contains("true"))
+            f.assertIntact("depth")
+        }
+    }
+
+    @Test("review: an unclosed {{ repeated takes no time to expand; the ResourceManager keeps answering")
+    func unclosedMarkers() async throws {
+        try await Fortress.with { f in
+            let spec = #"{"name":"braces","version":"1","components":[{"name":"c","number_of_containers":2,"restart_policy":"NEVER","launch_command":"echo \#(String(repeating: "{{", count: 100_000))","resource":{"cpus":1,"memory":"64"}}]}"#
+            let start = Date()
+            let r = rawHTTP(f.cluster.url, "POST", "/app/v1/services?user.name=root", headers: ["Content-Type: application/json"], body: Array(spec.utf8))
+            #expect(r.status == 202 && Date().timeIntervalSince(start) < 2, "\(r.status) after \(Date().timeIntervalSince(start)) s")
+            f.assertIntact("braces")
+        }
+    }
+
+    @Test("review: a 200 MB container log is served streaming, not read whole into the cluster's memory")
+    func bigLog() async throws {
+        try await Fortress.with { f in
+            let spec = #"{"name":"chatty","version":"1","components":[{"name":"c","number_of_containers":1,"restart_policy":"NEVER","launch_command":"head -c 200000000 /dev/zero > $LOG_DIRS/big; echo written","resource":{"cpus":1,"memory":"256"}}]}"#
+            #expect(rawHTTP(f.cluster.url, "POST", "/app/v1/services?user.name=root", headers: ["Content-Type: application/json"], body: Array(spec.utf8)).status == 202)
+            #expect(await eventually(timeout: 30) { AttackTests.containerOutput(f.cluster.directory).contains("written") })
+            let log = (FileManager.default.enumerator(atPath: f.cluster.directory + "/logs")?.allObjects as? [String] ?? []).first { $0.hasSuffix("/big") } ?? ""
+            let cid = log.split(separator: "/").dropLast().last.map(String.init) ?? ""
+            let before = Self.peakRSS(f.cluster.pid)
+            let r = rawHTTP(f.cluster.url, "GET", "/ws/v1/node/containerlogs/\(cid)/big", timeout: 60)
+            #expect(r.status == 200 && r.body.utf8.count == 200_000_000, "\(r.status) \(r.body.utf8.count)")
+            let grew = Self.peakRSS(f.cluster.pid) - before
+            #expect(grew < 48 << 20, "serving a 200 MB log raised the peak memory by \(grew >> 20) MB")
+            let tail = rawHTTP(f.cluster.url, "GET", "/ws/v1/node/containerlogs/\(cid)/big?start=-10")
+            #expect(tail.body.utf8.count == 10)
+        }
+    }
+
     @Test("finding 4: a self-referencing {{VAR}} expands once; the server keeps answering")
     func expansionLoop() async throws {
         try await Fortress.with { f in
@@ -420,6 +486,10 @@ struct AttackTests {
             let append = rawHTTP(u, "POST", "/webhdfs/v1/tmp/big?op=APPEND&user.name=root&datanode=true", body: [UInt8](repeating: 1, count: 15 << 20))
             #expect(append.status == 403 && append.body.contains("DSQuotaExceededException"), "\(append.status) \(append.body.prefix(200))")
             #expect(rawHTTP(u, "GET", "/webhdfs/v1/tmp/more?op=GETFILESTATUS").status == 404)
+            // Parents made for a refused file go with it.
+            let nested = rawHTTP(u, "PUT", "/webhdfs/v1/tmp/nd/sub/file?op=CREATE&user.name=root&datanode=true", body: [UInt8](repeating: 1, count: 15 << 20))
+            #expect(nested.status == 403, "\(nested.status)")
+            #expect(rawHTTP(u, "GET", "/webhdfs/v1/tmp/nd?op=GETFILESTATUS").status == 404)
             let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: f.cluster.directory + "/hdfs/tmp")) ?? []
             #expect(leftovers == ["big"], "\(leftovers)")
             // Once space is freed, writes go through again.
