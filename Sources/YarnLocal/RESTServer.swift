@@ -302,16 +302,7 @@ struct RESTRouter: Sendable {
         let from = start
         return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size - start)) { writer in
             defer { fdBox.close() }
-            var position = from
-            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-            while position < size {
-                let n = buffer.withUnsafeMutableBytes { pread(fdBox.fd, $0.baseAddress!, Int(min(Int64($0.count), size - position)), off_t(position)) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { break }
-                try await writer.write(ByteBuffer(bytes: buffer[0..<n]))
-                position += Int64(n)
-            }
-            try await writer.finish(nil)
+            try await Self.stream(fdBox.fd, from: from, count: size - from, to: &writer)
         })
     }
 

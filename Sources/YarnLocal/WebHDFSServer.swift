@@ -123,18 +123,7 @@ extension RESTRouter {
             return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(count)) { writer in
                 let (fd, _) = try store.openForReading(path, as: caller)
                 defer { close(fd) }
-                var position = offset
-                var left = count
-                var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-                while left > 0 {
-                    let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, Int(min(Int64($0.count), left)), off_t(position)) }
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { break }
-                    try await writer.write(ByteBuffer(bytes: buffer[0..<n]))
-                    position += Int64(n)
-                    left -= Int64(n)
-                }
-                try await writer.finish(nil)
+                try await Self.stream(fd, from: offset, count: count, to: &writer)
             })
 
         case (.delete, "DELETE"):
@@ -174,6 +163,23 @@ extension RESTRouter {
             throw WebHDFSError(status: 400, exception: "UnsupportedOperationException", javaClassName: "java.lang.UnsupportedOperationException",
                                message: "op=\(op.prefix(64)) is not supported by the embedded cluster's WebHDFS")
         }
+    }
+
+    /// Writes `count` bytes of `fd` from `offset` to a response body in
+    /// 256 KiB pieces, then ends it: OPEN and container logs alike.
+    static func stream(_ fd: Int32, from offset: Int64, count: Int64, to writer: inout any ResponseBodyWriter) async throws {
+        var position = offset
+        var left = count
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while left > 0 {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, Int(min(Int64($0.count), left)), off_t(position)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            try await writer.write(ByteBuffer(bytes: buffer[0..<n]))
+            position += Int64(n)
+            left -= Int64(n)
+        }
+        try await writer.finish(nil)
     }
 
     /// A user or group name as HDFS takes it: no separators, no control characters.
