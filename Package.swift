@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "flinkctl",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "flinkctl", targets: ["flinkctl"]),
         .executable(name: "flinkctl-container", targets: ["flinkctl-container"]),
@@ -31,6 +30,9 @@ let package = Package(
         .target(name: "ProcessSpawn", dependencies: ["CSpawn"]),
 
         // Domain modules.
+        // What every module shares: the error model, one atomic write, one
+        // YAML writer, timestamps and quoting. Imports nothing of ours.
+        .target(name: "FlinkctlBase"),
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
         .target(name: "Kerberos", dependencies: ["CKrb5"]),
