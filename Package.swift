@@ -37,8 +37,14 @@ let package = Package(
         .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
         .target(name: "Kerberos", dependencies: ["CKrb5"]),
         .target(name: "Flink", dependencies: ["HTTPTransport"]),
-        .target(name: "Deploy", dependencies: ["Flink", "Hadoop", "HTTPTransport"]),
-        .target(name: "AppMaster", dependencies: ["Deploy", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
+        // What the client and the containers share: the deployment record,
+        // the staging area, the JobManager's address, the job's result.
+        .target(name: "DeploymentModel", dependencies: ["FlinkctlBase", "Flink", "Hadoop", "HTTPTransport"]),
+        // The deployment lifecycle the command line drives: submit, follow,
+        // status, cancel, savepoint, redeploy, run, list, destroy.
+        .target(name: "Deploy", dependencies: ["FlinkctlBase", "DeploymentModel", "Flink", "Hadoop", "HTTPTransport"]),
+        // What runs in the containers; it shares records with Deploy, not code.
+        .target(name: "AppMaster", dependencies: ["DeploymentModel", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
         .target(
             name: "YarnLocal",
             dependencies: [
@@ -64,7 +70,8 @@ let package = Package(
         .target(
             name: "FlinkctlCLI",
             dependencies: [
-                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "FlinkctlSecurity", "Flink", "Deploy", "AppMaster", "Kerberos",
+                "FlinkctlBase", "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "FlinkctlSecurity", "Flink",
+                "DeploymentModel", "Deploy", "AppMaster", "Kerberos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,7 +95,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
-        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "TestSupport"]),
+        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "DeploymentModel", "Hadoop", "TestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "DeploymentModel", "FlinkctlBase", "Hadoop", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["FlinkctlCLI", "FlinkctlBase", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "FlinkctlSecurity", "YarnLocal", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "YarnLocal", "TestSupport"]),

@@ -1,4 +1,4 @@
-import Deploy
+import DeploymentModel
 import Flink
 import Foundation
 import Hadoop

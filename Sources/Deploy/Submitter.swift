@@ -1,3 +1,4 @@
+import DeploymentModel
 import Flink
 import Foundation
 import Hadoop

@@ -99,9 +99,13 @@ public struct FlinkError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case distribution, java, configuration, rest, job }
     public var kind: Kind
     public var message: String
-    public init(_ kind: Kind, _ message: String) {
+    /// The error underneath (a WebHDFS or transport failure), kept so that
+    /// its kind decides the exit status and its words reach the user.
+    public var cause: (any Error & Sendable)?
+    public init(_ kind: Kind, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.kind = kind
         self.message = message
+        self.cause = cause
     }
-    public var description: String { message }
+    public var description: String { cause.map { "\(message): \($0)" } ?? message }
 }

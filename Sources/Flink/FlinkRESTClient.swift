@@ -114,9 +114,11 @@ public struct FlinkRESTClient: Sendable {
     public func rootException(_ jobId: String) throws -> String? {
         struct Exceptions: Codable {
             struct Entry: Codable { var exceptionName: String?; var stacktrace: String? }
+            /// Flink 1.x only; Flink 2 has the history alone.
             var rootException: String?
             var exceptionHistory: History?
             struct History: Codable { var entries: [Entry]? }
+            enum CodingKeys: String, CodingKey { case rootException = "root-exception", exceptionHistory }
         }
         let e = try get(Exceptions.self, "/jobs/\(jobId)/exceptions")
         let text = e.rootException ?? e.exceptionHistory?.entries?.first?.stacktrace

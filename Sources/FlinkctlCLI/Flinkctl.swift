@@ -20,24 +20,9 @@ public struct Flinkctl: ParsableCommand {
     public init() {}
 }
 
-/// Exit codes documented in `flinkctl --help`.
+/// Exit codes documented in `flinkctl --help` (Failure.exitStatus gives them).
 enum ExitStatusCode {
     static let unhealthy: Int32 = 1
     static let usage: Int32 = 2
     static let remote: Int32 = 3
-}
-
-/// A failure the CLI reports in one line and maps to an exit code.
-struct CLIError: Error, CustomStringConvertible {
-    var message: String
-    var exitCode: Int32
-    var hint: String?
-
-    init(_ message: String, exitCode: Int32 = ExitStatusCode.usage, hint: String? = nil) {
-        self.message = message
-        self.exitCode = exitCode
-        self.hint = hint
-    }
-
-    var description: String { message }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlinkctlBase
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -55,7 +56,7 @@ extension SecurityCommand {
                 do {
                     summary = try KeytabLogin.tickets(ccache: ccache)
                 } catch let e as KerberosError where e.code == .noCredentials {
-                    throw CLIError("\(e.description)", exitCode: ExitStatusCode.unhealthy, hint: e.hint)
+                    throw Failure(.unhealthy, "\(e.description)", hint: e.hint)
                 }
             }
             guard let summary else { return }
@@ -146,15 +147,3 @@ func spnegoRefusalHint() -> String {
 }
 
 /// A KerberosError as the CLI reports it.
-func reportKerberos(_ e: KerberosError) -> Int32 {
-    printError(e.description)
-    if let hint = e.hint { printError(hint) }
-    switch e.code {
-    case .kdcUnreachable, .clockSkew, .rejectedToken, .other:
-        return ExitStatusCode.remote
-    case .ticketExpired, .noCredentials:
-        return ExitStatusCode.unhealthy
-    default:
-        return ExitStatusCode.usage
-    }
-}

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Deploy
 import ProcessSpawn
+import FlinkctlBase
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -106,12 +108,7 @@ struct LocalCommand: ParsableCommand {
                 unsetenv(variable)
             }
             if foreground {
-                do {
-                    try await ClusterDaemon(configuration: config).run()
-                } catch let e as LocalClusterError {
-                    printError(e.message)
-                    throw ExitCode(e.kind == .conflict ? ExitStatusCode.usage : ExitStatusCode.remote)
-                }
+                try await runReporting { try await ClusterDaemon(configuration: config).run() }
                 return
             }
             try runReporting { try startInBackground(dir: dir) }
@@ -119,13 +116,13 @@ struct LocalCommand: ParsableCommand {
 
         func startInBackground(dir: String) throws {
             if let info = ClusterProcessInfo.read(directory: dir), info.isAlive {
-                throw CLIError("a cluster is already running from \(dir) (pid \(info.pid), \(info.url))")
+                throw Failure(.input, "a cluster is already running from \(dir) (pid \(info.pid), \(info.url))")
             }
             let logs = (dir as NSString).appendingPathComponent("logs")
             do {
                 try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
             } catch {
-                throw CLIError("cannot create \(logs): \(error.localizedDescription)")
+                throw Failure(.local, "cannot create \(logs): \(error.localizedDescription)")
             }
             unlink(ClusterProcessInfo.path(directory: dir))
             let logFile = (logs as NSString).appendingPathComponent("cluster.log")
@@ -138,26 +135,31 @@ struct LocalCommand: ParsableCommand {
                 pid = try spawnProcess(exe, arguments: Array(args.dropFirst()), environment: ProcessInfo.processInfo.environment,
                                        directory: dir, stdout: logFile, stderr: logFile, newSession: true)
             } catch {
-                throw CLIError("cannot start the cluster process: \(error)", exitCode: ExitStatusCode.remote)
+                throw Failure(.local, "cannot start the cluster process: \(error)")
             }
 
-            let deadline = Date().addingTimeInterval(startTimeout)
-            while Date() < deadline {
+            // Quick at first (the cluster answers in well under a second), backing off to 0.25 s.
+            let clock = SystemClock()
+            let up = try clock.poll(WaitPolicy(timeout: startTimeout, initial: 0.02, maximum: 0.25)) { () throws -> ClusterProcessInfo? in
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid {
                     let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
-                    throw CLIError("the cluster process exited at start:\n\(tail)", exitCode: ExitStatusCode.remote)
+                    // The cluster process reports its own failure's side in its
+                    // exit status: a bad certificate or keytab is the user's (2).
+                    let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+                    throw Failure(exited == ExitStatusCode.usage ? .input : .remote, "the cluster process exited at start:\n\(tail)")
                 }
-                if let info = ClusterProcessInfo.read(directory: dir), info.pid == pid, Self.answers(info.url) {
-                    print("Embedded YARN cluster running at \(info.url) (pid \(pid), \(info.memoryMB) MB, \(info.vcores) vcores)")
-                    print("Directory: \(dir)")
-                    print("Log: \(logFile)")
-                    return
-                }
-                usleep(50_000)
+                guard let info = ClusterProcessInfo.read(directory: dir), info.pid == pid, Self.answers(info.url) else { return nil }
+                return info
+            }
+            if let info = up {
+                print("Embedded YARN cluster running at \(info.url) (pid \(pid), \(info.memoryMB) MB, \(info.vcores) vcores)")
+                print("Directory: \(dir)")
+                print("Log: \(logFile)")
+                return
             }
             kill(pid, SIGTERM)
-            throw CLIError("the cluster did not answer within \(Int(startTimeout)) s; see \(logFile)", exitCode: ExitStatusCode.remote)
+            throw Failure(.remote, "the cluster did not answer within \(Int(startTimeout)) s; see \(logFile)")
         }
     }
 
@@ -180,11 +182,8 @@ struct LocalCommand: ParsableCommand {
                 return
             }
             kill(info.pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if !info.isAlive { print("Stopped the cluster (pid \(info.pid)).") ; return }
-                usleep(50_000)
-            }
+            let stopped = SystemClock().poll(WaitPolicy(timeout: timeout, initial: 0.02, maximum: 0.25)) { info.isAlive ? nil : true }
+            if stopped == true { print("Stopped the cluster (pid \(info.pid)).") ; return }
             kill(info.pid, SIGKILL)
             print("The cluster (pid \(info.pid)) did not stop within \(Int(timeout)) s and was killed.")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlinkctlBase
 import Foundation
 import FlinkctlSecurity
 import YarnLocal
@@ -73,7 +74,7 @@ extension ClusterOptions {
         do {
             return try TrustedCertificatesPEM.load(truststore, password: try truststorePasswordFile.map { try KeystorePassword.fromFile($0) })
         } catch let e as SecurityError {
-            throw CLIError(e.description, hint: e.code == .wrongPassword ? "Check --truststore-password-file: its first line is the password." : nil)
+            throw Failure(.input, e.description, hint: e.code == .wrongPassword ? "Check --truststore-password-file: its first line is the password." : nil)
         }
     }
 }

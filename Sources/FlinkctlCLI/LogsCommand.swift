@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlinkctlBase
 import Foundation
 import Hadoop
 
@@ -27,7 +28,7 @@ struct LogsCommand: ParsableCommand {
             repeat {
                 let containers = try self.containers(endpoint)
                 if containers.isEmpty && !follow {
-                    throw CLIError("\(name) has no containers to show logs of", exitCode: ExitStatusCode.unhealthy)
+                    throw Failure(.unhealthy, "\(name) has no containers to show logs of")
                 }
                 for (id, label) in containers {
                     let files: [NodeLogsClient.LogFile]

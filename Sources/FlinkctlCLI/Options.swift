@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlinkctlBase
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -59,11 +60,11 @@ struct ClusterOptions: ParsableArguments {
         if let confDir = env["HADOOP_CONF_DIR"], !confDir.isEmpty {
             let conf: HadoopConfiguration
             do { conf = try HadoopConfiguration(directory: confDir) } catch let e as HadoopError {
-                throw CLIError(e.message)
+                throw Failure(.input, e.message)
             }
             let urls = conf.resourceManagerURLs()
             guard !urls.isEmpty else {
-                throw CLIError("HADOOP_CONF_DIR=\(confDir) has no ResourceManager address (yarn.resourcemanager.webapp.address or yarn.resourcemanager.hostname)")
+                throw Failure(.input, "HADOOP_CONF_DIR=\(confDir) has no ResourceManager address (yarn.resourcemanager.webapp.address or yarn.resourcemanager.hostname)")
             }
             return ClusterAddress(urls: urls, user: user, source: "HADOOP_CONF_DIR")
         }
@@ -77,9 +78,9 @@ struct ClusterOptions: ParsableArguments {
     static func urls(_ list: String, from source: String) throws -> [String] {
         let urls = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for u in urls where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
-            throw CLIError("\(source): '\(u)' is not an http:// or https:// URL")
+            throw Failure(.input, "\(source): '\(u)' is not an http:// or https:// URL")
         }
-        guard !urls.isEmpty else { throw CLIError("\(source) is empty") }
+        guard !urls.isEmpty else { throw Failure(.input, "\(source) is empty") }
         return urls
     }
 
@@ -107,32 +108,6 @@ enum LocalDefaults {
     static var directory: String {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         return (home as NSString).appendingPathComponent(".flinkctl/local")
-    }
-}
-
-/// Runs a command body, turning known errors into one clear line and an exit code.
-func runReporting(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let e as CLIError {
-        printError(e.message)
-        if let hint = e.hint { printError(hint) }
-        throw ExitCode(e.exitCode)
-    } catch let e as KerberosError {
-        throw ExitCode(reportKerberos(e))
-    } catch let e as HadoopError {
-        printError(e.description)
-        if e.status == 401 { printError(spnegoRefusalHint()) }
-        if let t = e.underlying as? TransportError, t.code == .tls {
-            printError("The server's certificate is not trusted here: give the CA that signed it with --ca-file PEM.")
-        } else if e.code == .unreachable {
-            printError("Is the cluster running? Start one with `flinkctl local start`, or point --rm at a ResourceManager.")
-        }
-        let input = e.status.map { [400, 404, 405, 409].contains($0) } ?? false
-        throw ExitCode(input ? ExitStatusCode.usage : ExitStatusCode.remote)
-    } catch let e as TransportError {
-        printError(e.description)
-        throw ExitCode(ExitStatusCode.remote)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlinkctlBase
 import Foundation
 import FlinkctlSecurity
 
@@ -55,7 +56,7 @@ struct PasswordOptions: ParsableArguments {
 
     func require() throws -> KeystorePassword {
         guard let password = try load() else {
-            throw CLIError("a keystore password is needed: --password-file FILE or --password-env VAR")
+            throw Failure(.input, "a keystore password is needed: --password-file FILE or --password-env VAR")
         }
         return password
     }
@@ -126,7 +127,7 @@ extension SecurityCommand {
                 let directory = URL(fileURLWithPath: out).standardizedFileURL.path
                 let keystorePath = (directory as NSString).appendingPathComponent(FlinkTLSFileNames.keystore)
                 if !force && FileManager.default.fileExists(atPath: keystorePath) {
-                    throw CLIError(
+                    throw Failure(.input, 
                         "\(keystorePath) exists",
                         hint: "Use `flinkctl security cert renew \(out)` to renew it, or --force to replace it with a new CA."
                     )
@@ -303,21 +304,9 @@ extension SecurityCommand {
     }
 }
 
-/// Runs a security command body: SecurityError becomes one clear line and exit code 2.
+/// Runs a security command body (its errors are reported as every command's are).
 func runSecurity(_ body: () throws -> Void) throws {
-    try runReporting {
-        do {
-            try body()
-        } catch let error as SecurityError {
-            var hint: String?
-            switch error.code {
-            case .wrongPassword: hint = "Check --password-file / --password-env: the file's first line is the password."
-            case .fileSystem: hint = "Check that the path exists and that you may write there."
-            default: hint = nil
-            }
-            throw CLIError(error.description, exitCode: ExitStatusCode.usage, hint: hint)
-        }
-    }
+    try runReporting(body)
 }
 
 func iso8601(_ date: Date) -> String {

@@ -24,6 +24,9 @@ public struct TLSServerSettings: Sendable, CustomStringConvertible {
         let key = try NIOSSLPrivateKey(bytes: privateKey, format: .der)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
+        // Built now, not when the server starts: a key that does not belong
+        // to the certificate is refused here, as the user's mistake.
+        _ = try NIOSSLContext(configuration: tls)
         return try .tls(.http1(), tlsConfiguration: tls)
     }
 }

@@ -1,4 +1,5 @@
 @testable import Deploy
+import DeploymentModel
 import Flink
 import Foundation
 import Hadoop

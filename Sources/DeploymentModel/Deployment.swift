@@ -146,22 +146,6 @@ public struct JobResult: Codable, Sendable, Equatable {
     }
 }
 
-/// A keytab's bytes, refusing one that others can read. The bytes never
-/// pass through a log or an argument.
-func readPrivateKeytab(_ source: String) throws -> Data {
-    var st = stat()
-    guard stat(source, &st) == 0 else {
-        throw FlinkError(.configuration, "cannot read keytab \(source): \(String(cString: strerror(errno)))")
-    }
-    guard st.st_mode & 0o077 == 0 else {
-        throw FlinkError(.configuration, "keytab \(source) can be read by others: fix it with `chmod 600 \(source)`")
-    }
-    guard let bytes = FileManager.default.contents(atPath: source) else {
-        throw FlinkError(.configuration, "cannot read keytab \(source)")
-    }
-    return bytes
-}
-
 /// Writes a file through a temporary name and a rename, so that readers in
 /// other containers never see half of it.
 public func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
