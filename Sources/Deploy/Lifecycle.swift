@@ -179,8 +179,8 @@ public struct Lifecycle: Sendable {
     /// Waits, within `stopPolicy`, until the service is STOPPED (or gone);
     /// whether it did.
     @discardableResult
-    public func waitUntilStopped(_ name: String) -> Bool {
-        clock.poll(stopPolicy) { () -> Bool? in
+    public func waitUntilStopped(_ name: String, policy: WaitPolicy? = nil) -> Bool {
+        clock.poll(policy ?? stopPolicy) { () -> Bool? in
             do {
                 let state = try services.get(name).state
                 return state == .STOPPED || state == .FAILED || state == .SUCCEEDED ? true : nil
@@ -250,7 +250,11 @@ public struct Lifecycle: Sendable {
         let old = try Deployment.load(from: area)
         let location = try rest.stopWithSavepoint(job.jid, directory: savepointDirectory)
         submitter.progress("Savepoint: \(location)")
-        waitUntilStopped(name)
+        // The appmaster stops the service once the job has stopped; the new
+        // deployment cannot be made while the old one runs.
+        var policy = stopPolicy
+        policy.timeout = max(policy.timeout, 30)
+        waitUntilStopped(name, policy: policy)
         let (new, status) = try submitter.redeploy(old, fromSavepoint: location, overrides: overrides)
         return Redeployed(savepoint: location, deployment: new, status: status)
     }
@@ -301,9 +305,14 @@ public struct Lifecycle: Sendable {
     /// Uploads and starts a job on a session; its job id.
     public func run(session: String, job: SessionJob, parallelism: Int?, fromSavepoint: String?) throws -> String {
         let d = try deployment(session)
-        guard let rest = try d.rest() else {
+        guard let jm = d.jobManager else {
             throw Failure(.unhealthy, "\(session) has no JobManager address yet: is the session running?")
         }
+        // Uploading a jar and running its main (which, for SQL, plans every
+        // statement in the JobManager) take longer than a status question.
+        var slow = jobManagerOptions
+        slow.timeout = max(slow.timeout, 300)
+        let rest = try FlinkRESTClient(baseURL: jm.restURL, options: slow)
         switch job {
         case .jar(let file, let mainClass, let arguments):
             guard FileManager.default.isReadableFile(atPath: file) else { throw Failure(.input, "--jar \(file): no such file") }

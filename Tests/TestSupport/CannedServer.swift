@@ -49,31 +49,36 @@ public final class CannedServer: @unchecked Sendable {
         let c = accept(fd, nil, nil)
         guard c >= 0 else { return }
         defer { close(c) }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        var headEnd: Int? = nil
-        var wanted = 0
-        while true {
-            if let end = headEnd, data.count >= end + wanted { break }
-            let n = recv(c, &buf, buf.count, 0)
-            if n <= 0 { break }
-            data += buf[0..<n]
-            if headEnd == nil, let r = data.indices.dropLast(3).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 }) {
-                headEnd = r + 4
-                let head = String(decoding: data[0..<r], as: UTF8.self)
-                for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-                    wanted = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
-                }
-            }
-        }
-        let end = headEnd ?? data.count
+        guard let (head, body) = readHTTPRequest(c) else { return }
         lock.withLock {
-            recorded.append(String(decoding: data[0..<end], as: UTF8.self))
-            bodies.append(Array(data[end...]))
+            recorded.append(head)
+            bodies.append(body)
         }
-        let head = String(decoding: data[0..<end], as: UTF8.self)
         let reply = lock.withLock { replies.removeFirst() }(head)
         _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 }
 
+/// Reads one HTTP request from a connected socket: its head (through the
+/// blank line) and a body of Content-Length bytes. Nil if the peer closes first.
+func readHTTPRequest(_ c: Int32) -> (head: String, body: [UInt8])? {
+    var data: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 4096)
+    var headEnd: Int? = nil
+    var wanted = 0
+    while true {
+        if let end = headEnd, data.count >= end + wanted { break }
+        let n = recv(c, &buf, buf.count, 0)
+        if n <= 0 { break }
+        data += buf[0..<n]
+        if headEnd == nil, let r = data.indices.dropLast(3).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 }) {
+            headEnd = r + 4
+            for line in String(decoding: data[0..<r], as: UTF8.self).split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+                wanted = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+            }
+        }
+    }
+    guard !data.isEmpty else { return nil }
+    let end = headEnd ?? data.count
+    return (String(decoding: data[0..<end], as: UTF8.self), Array(data[end...]))
+}

@@ -66,33 +66,16 @@ public final class StubHTTPServer: @unchecked Sendable {
 
     private func serve(_ c: Int32) {
         defer { close(c) }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        var headEnd: Int? = nil
-        var wanted = 0
-        while true {
-            if let end = headEnd, data.count >= end + wanted { break }
-            let n = recv(c, &buf, buf.count, 0)
-            if n <= 0 { return }
-            data += buf[0..<n]
-            if headEnd == nil, let r = data.indices.dropLast(3).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 }) {
-                headEnd = r + 4
-                for line in String(decoding: data[0..<r], as: UTF8.self).split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-                    wanted = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
-                }
-            }
-        }
-        let end = headEnd!
-        let first = String(decoding: data[0..<end], as: UTF8.self).split(separator: "\r\n").first ?? ""
-        let parts = first.split(separator: " ")
+        guard let (head, body) = readHTTPRequest(c) else { return }
+        let parts = (head.split(separator: "\r\n").first ?? "").split(separator: " ")
         guard parts.count >= 2 else { return }
-        let request = Request(method: String(parts[0]), target: String(parts[1]), body: Array(data[end...]))
+        let request = Request(method: String(parts[0]), target: String(parts[1]), body: body)
         let handler = lock.withLock { recorded.append(request); return self.handler }
         let reply = handler(request)
-        let body = Array(reply.body.utf8)
+        let content = Array(reply.body.utf8)
         let reason = reply.status < 300 ? "OK" : "Error"
-        let head = "HTTP/1.1 \(reply.status) \(reason)\r\nContent-Type: \(reply.contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        let bytes = Array(head.utf8) + body
+        let answer = "HTTP/1.1 \(reply.status) \(reason)\r\nContent-Type: \(reply.contentType)\r\nContent-Length: \(content.count)\r\nConnection: close\r\n\r\n"
+        let bytes = Array(answer.utf8) + content
         _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 }
