@@ -66,6 +66,8 @@ struct ClusterCore {
     let clock: any ClusterClock
     var resolver: any ServiceLaunchResolver
     let logger: Logger
+    /// Whom containers of an unknown application run for: the cluster's own user.
+    let clusterUser: String
     /// Changed only through the core's events (its extensions included); its owner reads it.
     var state: ClusterState
     /// The state changed since it was last persisted.
@@ -79,8 +81,9 @@ struct ClusterCore {
     /// A core for a new run of the cluster over `state` (empty, or loaded
     /// after a restart): ids issued from now on carry this run's timestamp.
     init(state: ClusterState, configuration: LocalClusterConfiguration, clock: any ClusterClock,
-         resolver: any ServiceLaunchResolver, logger: Logger) {
+         resolver: any ServiceLaunchResolver, logger: Logger, clusterUser: String) {
         self.configuration = configuration
+        self.clusterUser = clusterUser
         self.clock = clock
         self.resolver = resolver
         self.logger = logger
@@ -233,7 +236,7 @@ struct ClusterCore {
     /// process; `launched` or `launchFailed` follows.
     mutating func start(_ id: String) {
         guard var c = state.containers[id] else { return }
-        let user = state.apps[c.appId]?.user ?? LocalClusterConfiguration.processUser
+        let user = state.apps[c.appId]?.user ?? clusterUser
         c.phase = .running
         c.launchTime = now
         state.containers[id] = c

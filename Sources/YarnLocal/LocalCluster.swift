@@ -39,7 +39,7 @@ public actor LocalCluster {
         let loaded = try store.load() ?? ClusterState()
         core = ClusterCore(state: loaded, configuration: configuration, clock: SystemClusterClock(),
                            resolver: HostLaunchResolver(configuration: configuration, hdfs: hdfs, httpAddress: httpAddress),
-                           logger: logger)
+                           logger: logger, clusterUser: LocalClusterConfiguration.processUser)
         startedOn = core.state.clusterTimestamp
     }
 

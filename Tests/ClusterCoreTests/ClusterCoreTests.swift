@@ -239,6 +239,32 @@ struct ClusterCoreTests {
         #expect(h.launched == ids)
     }
 
+    @Test("A container stopped before its process started is signalled once it starts, and killed after the grace period")
+    func stopBeforeStart() throws {
+        var h = Harness()
+        let spec = Harness.spec("web", components: [Harness.component("w", count: 1)])
+        _ = try h.core.createService(spec, user: "alice", components: [ComponentRecord(spec: spec.components![0], desired: 1)])
+        let pending = h.core.takeActions()
+        let id = try #require(h.instanceContainer("web", "w", 0)).id
+        #expect(pending == [.launch(containerId: id, user: "alice")])
+        #expect(h.container(id).phase == .running && h.container(id).pid == 0)
+
+        // Destroyed in the same breath: no process to signal yet.
+        _ = try h.core.destroyService("web")
+        #expect(h.core.takeActions().isEmpty)
+        #expect(h.container(id).stopReason == ExitStatus.killedByAppMaster)
+
+        h.perform(pending)
+        #expect(h.launched == [id])
+        #expect(h.takeSignals() == [SentSignal(container: id, signal: SIGTERM)])
+        h.clock.advance(milliseconds: 5_000)
+        h.tick()
+        #expect(h.takeSignals() == [SentSignal(container: id, signal: SIGKILL)])
+        h.exit(id, 137)
+        #expect(h.container(id).exitStatus == ExitStatus.killedByAppMaster)
+        #expect(h.core.state.containers.values.allSatisfy { $0.phase == .complete })
+    }
+
     @Test("A service's lifetime ends it: containers stopped, application killed")
     func lifetimeExpiry() throws {
         var h = Harness()

@@ -61,7 +61,7 @@ struct Harness {
         var logger = Logger(label: "cluster-core-tests")
         logger.logLevel = .critical
         core = ClusterCore(state: state, configuration: Self.configuration(memoryMB: memoryMB, vcores: vcores),
-                           clock: clock, resolver: TestResolver(), logger: logger)
+                           clock: clock, resolver: TestResolver(), logger: logger, clusterUser: "yarn")
     }
 
     /// What `LocalCluster.perform` does, with a fake executor.
