@@ -102,6 +102,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["FlinkctlCLI", "FlinkctlBase", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "FlinkctlSecurity", "YarnLocal", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
+        // The embedded cluster's core, driven by events and a test clock (no processes).
+        .testTarget(name: "ClusterCoreTests", dependencies: ["YarnLocal", "Hadoop", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "YarnLocal", "TestSupport"]),
     ]
 )

@@ -175,8 +175,13 @@ struct ContainerExecutor: Sendable {
 
     /// Sends `signal` to the container's whole process group.
     func signal(_ container: ContainerRecord, _ signal: Int32) {
-        guard container.pid > 0 else { return }
-        kill(-container.pid, signal)
+        self.signal(pid: container.pid, signal)
+    }
+
+    /// Sends `signal` to the process group led by `pid` (none for pid 0).
+    func signal(pid: Int32, _ signal: Int32) {
+        guard pid > 0 else { return }
+        kill(-pid, signal)
     }
 
     /// The exit code the launch script recorded, if it finished.

@@ -41,7 +41,7 @@ extension LocalCluster {
     public func nodes() -> [NodeReport] {
         let used = allocated
         return [NodeReport(rack: "/default-rack", state: "RUNNING", id: httpAddress, nodeHostName: configuration.nodeHost,
-                           nodeHTTPAddress: httpAddress, lastHealthUpdate: nowMillis(), version: Self.version,
+                           nodeHTTPAddress: httpAddress, lastHealthUpdate: core.now, version: Self.version,
                            healthReport: "", numContainers: used.count, usedMemoryMB: used.memory,
                            availMemoryMB: configuration.memoryMB - used.memory, usedVirtualCores: used.vcores,
                            availableVirtualCores: configuration.vcores - used.vcores)]
@@ -50,7 +50,7 @@ extension LocalCluster {
     // MARK: - Application reports
 
     func report(_ app: AppRecord) -> ApplicationReport {
-        let now = nowMillis()
+        let now = core.now
         var allocMB: Int64 = 0, allocV = 0, running = 0
         var memSec = app.memorySeconds, vSec = app.vcoreSeconds
         if !app.state.isTerminal {
@@ -105,11 +105,11 @@ extension LocalCluster {
     }
 
     public func application(_ id: String) throws -> ApplicationReport {
-        report(try requireApp(id))
+        report(try core.requireApp(id))
     }
 
     public func attempts(_ id: String) throws -> [AppAttempt] {
-        let app = try requireApp(id)
+        let app = try core.requireApp(id)
         return app.attempts.map { a in
             AppAttempt(id: a.id, startTime: a.startTime, finishedTime: a.finishTime, containerId: a.containerId,
                        nodeHttpAddress: httpAddress, nodeId: httpAddress,
@@ -120,46 +120,20 @@ extension LocalCluster {
     }
 
     public func appState(_ id: String) throws -> String {
-        try requireApp(id).state.rawValue
+        try core.requireApp(id).state.rawValue
     }
 
     // MARK: - Submission
 
-    /// Ids given out and not yet submitted are kept up to this many; the
-    /// oldest go first (a client that asks and never submits holds none for long).
-    static let maxReservedIds = 1000
-
     public func newApplication(user: String) -> NewApplication {
-        if state.reservedAppIds.count >= Self.maxReservedIds {
-            let bySequence = state.reservedAppIds.sorted { (Int($0.split(separator: "_").last ?? "") ?? 0) < (Int($1.split(separator: "_").last ?? "") ?? 0) }
-            for old in bySequence.prefix(state.reservedAppIds.count - Self.maxReservedIds + 1) {
-                state.reservedAppIds.remove(old)
-                state.appIdIssuers?[old] = nil
-            }
-        }
-        let id = newAppId()
-        state.reservedAppIds.insert(id)
-        state.appIdIssuers = (state.appIdIssuers ?? [:]).merging([id: user]) { $1 }
-        markDirty()
+        let id = core.newApplication(user: user)
         return NewApplication(applicationId: id,
                               maximumResourceCapability: .init(memory: configuration.memoryMB, vCores: configuration.vcores))
     }
 
     public func submit(_ s: ApplicationSubmission, user: String) throws {
         let id = s.applicationId
-        guard Self.validAppId(id) else {
-            throw LocalClusterError(.badRequest, "Could not parse application id \(id)")
-        }
-        guard state.apps[id] == nil else {
-            throw LocalClusterError(.conflict, "Application with id \(id) is already present! Cannot add a duplicate!")
-        }
-        // An id is taken once, by whom new-application gave it to.
-        guard state.reservedAppIds.contains(id) else {
-            throw LocalClusterError(.badRequest, "Application id \(id) was not given out by new-application (or was already used): ask for a new one")
-        }
-        if let issuer = state.appIdIssuers?[id], issuer != user {
-            throw LocalClusterError(.forbidden, "Application id \(id) was given to \(issuer), not to \(user)")
-        }
+        try core.checkSubmittable(id, user: user)
         if let name = s.applicationName, name.utf8.count > 1024 {
             throw LocalClusterError(.badRequest, "The application name is longer than 1024 bytes")
         }
@@ -193,10 +167,10 @@ extension LocalCluster {
             case "ARCHIVE": kind = .archive
             default: throw LocalClusterError(.badRequest, "Invalid local resource type \(resource.type) for \(name)")
             }
-            let source = try localSource(resource.resource, what: "local resource \(name)", user: user)
+            let source = try host.localSource(resource.resource, what: "local resource \(name)", user: user)
             files.append(LocalizedFile(source: source, destination: name, kind: kind))
         }
-        var env = baseEnvironment(user: user)
+        var env = host.baseEnvironment(user: user)
         for (k, v) in spec.environment?.pairs ?? [] {
             guard validEnvironmentName(k) else {
                 throw LocalClusterError(.badRequest, "Invalid environment variable name '\(k.prefix(64))': use letters, digits and _")
@@ -209,151 +183,20 @@ extension LocalCluster {
         }
         env["APPLICATION_WEB_PROXY_BASE"] = "/proxy/\(id)"
         env["MAX_APP_ATTEMPTS"] = String(maxAttempts)
-        env["APP_SUBMIT_TIME_ENV"] = String(nowMillis())
+        env["APP_SUBMIT_TIME_ENV"] = String(core.now)
 
-        state.reservedAppIds.remove(id)
-        state.appIdIssuers?[id] = nil
-        let app = AppRecord(
-            id: id, user: user, name: s.applicationName ?? "N/A", queue: s.queue ?? "default",
-            type: s.applicationType ?? "YARN", tags: s.applicationTags?.tag ?? [], priority: s.priority ?? 0,
-            state: .ACCEPTED, finalStatus: "UNDEFINED", diagnostics: "", startedTime: nowMillis(),
-            maxAttempts: maxAttempts,
-            amLaunch: LaunchSpec(command: commands.command.joined(separator: " "), environment: env, files: files),
-            amMemoryMB: memory, amVcores: vcores)
-        state.apps[id] = app
-        state.appOrder.append(id)
-        markDirty()
-        startAttempt(id)
-    }
-
-    /// Where a resource comes from, checked for the submitting user:
-    /// `hdfs://[host[:port]]/path` is a file of this cluster's WebHDFS store
-    /// that the user may read (localized through the store's jail when the
-    /// container starts); an `http(s)://` URL is fetched by the container; a
-    /// local path or `file://` URL is for the cluster's own user and admins
-    /// only, since every container could otherwise read any file the
-    /// cluster's Unix user can.
-    func localSource(_ source: String, what: String, user: String) throws -> String {
-        if source.hasPrefix("http://") || source.hasPrefix("https://") { return source }
-        if source.hasPrefix("hdfs://") {
-            let rest = source.dropFirst("hdfs://".count)
-            let path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? ""
-            let checked: HDFSStore.Path
-            do { checked = try HDFSStore.Path(absolute: path) } catch {
-                throw LocalClusterError(.badRequest, "\(what): '\(source.prefix(300))' names no file in HDFS")
-            }
-            guard !checked.isRoot else { throw LocalClusterError(.badRequest, "\(what): '\(source.prefix(300))' names no file in HDFS") }
-            do {
-                let (fd, _) = try hdfs.openForReading(checked, as: hdfs.caller(user))
-                close(fd)
-            } catch let e as HDFSStore.StoreError {
-                if e.status == 404 {
-                    throw LocalClusterError(.badRequest, "\(what): \(source.prefix(300)) does not exist in the cluster's HDFS (WebHDFS at /webhdfs/v1)")
-                }
-                throw LocalClusterError(.forbidden, "\(what): \(e.message)")
-            }
-            return "hdfs://" + checked.string
-        }
-        guard configuration.superusers.contains(user) else {
-            throw LocalClusterError(.forbidden, "\(what): '\(source.prefix(300))' is a file on the cluster's host; only the cluster's own user and its admins may name one. Put it in HDFS (hdfs://) or give an http(s):// URL")
-        }
-        try Self.checkSource(source, what: what)
-        return source
-    }
-
-    /// A local source must be an absolute path or file:// URL of a readable file.
-    static func checkSource(_ source: String, what: String) throws {
-        let path = source.hasPrefix("file://") ? String(source.dropFirst("file://".count)) : source
-        guard path.hasPrefix("/") else {
-            throw LocalClusterError(.badRequest, "\(what): '\(source.prefix(300))' is not an absolute path, file://, hdfs:// or http(s):// URL")
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw LocalClusterError(.badRequest, "\(what): \(path.prefix(300)) does not exist or cannot be read")
-        }
-    }
-
-    /// What Hadoop's NodeManager puts in every container's environment.
-    func baseEnvironment(user: String) -> [String: String] {
-        let inherited = ProcessInfo.processInfo.environment
-        var env: [String: String] = [
-            "USER": user, "LOGNAME": user, "HADOOP_USER_NAME": user,
-            "NM_HOST": configuration.nodeHost,
-            "NM_PORT": String(httpAddress.split(separator: ":").last ?? ""),
-            "NM_HTTP_PORT": String(httpAddress.split(separator: ":").last ?? ""),
-            "HOME": inherited["HOME"] ?? "/tmp",
-            "PATH": inherited["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-            "LANG": inherited["LANG"] ?? "C.UTF-8",
-            "YARN_RM_ADDRESS": "\(configuration.scheme)://\(httpAddress)",
-        ]
-        for key in ["JAVA_HOME", "HADOOP_CONF_DIR", "FLINK_HOME", "TZ", "KRB5_CONFIG"] {
-            if let v = inherited[key] { env[key] = v }
-        }
-        return env
-    }
-
-    func startAttempt(_ appId: String) {
-        guard var app = state.apps[appId], let launch = app.amLaunch else { return }
-        let attempt = app.attempts.count + 1
-        let cid = requestContainer(appId: appId, attempt: attempt, memoryMB: app.amMemoryMB, vcores: app.amVcores,
-                                   launch: launch, isAppMaster: true)
-        app = state.apps[appId] ?? app
-        app.attempts.append(AttemptRecord(id: attempt, containerId: cid, startTime: nowMillis(), state: "ALLOCATED"))
-        state.apps[appId] = app
-        markDirty()
-    }
-
-    func appMasterFinished(_ c: ContainerRecord) {
-        guard var app = state.apps[c.appId], !app.state.isTerminal else { return }
-        let code = c.exitStatus ?? 0
-        if let i = app.attempts.lastIndex(where: { $0.containerId == c.id }) {
-            app.attempts[i].finishTime = c.finishTime
-            app.attempts[i].state = code == 0 ? "FINISHED" : "FAILED"
-        }
-        state.apps[c.appId] = app
-        if code == 0 {
-            finishApp(c.appId, state: .FINISHED, finalStatus: "SUCCEEDED", diagnostics: "")
-        } else if app.attempts.count < app.maxAttempts && c.stopReason == nil {
-            app.diagnostics = "AM Container for \(app.attempts.last.map { String($0.id) } ?? "?") exited with exitCode: \(code). Retrying."
-            state.apps[c.appId] = app
-            startAttempt(c.appId)
-        } else {
-            let diag = c.stopReason == ExitStatus.killedExceededPhysicalMemory ? c.diagnostics :
-                "Application \(app.id) failed \(app.attempts.count) times due to AM Container for attempt \(app.attempts.count) exited with exitCode: \(code)\n\(c.diagnostics)"
-            finishApp(c.appId, state: .FAILED, finalStatus: "FAILED", diagnostics: diag)
-        }
-    }
-
-    func finishApp(_ id: String, state newState: YarnApplicationState, finalStatus: String, diagnostics: String) {
-        guard var app = state.apps[id], !app.state.isTerminal else { return }
-        app.state = newState
-        app.finalStatus = finalStatus
-        if !diagnostics.isEmpty { app.diagnostics = diagnostics }
-        app.finishedTime = nowMillis()
-        app.amLaunch = nil // no attempt will follow
-        state.apps[id] = app
-        markDirty()
-        for c in state.containers.values where c.appId == id && c.phase != .complete {
-            stopContainer(c.id, reason: ExitStatus.killedByResourceManager, diagnostics: "Container killed: the application finished")
-        }
+        defer { performPending() }
+        try core.acceptApplication(
+            s, user: user,
+            launch: LaunchSpec(command: commands.command.joined(separator: " "), environment: env, files: files),
+            memoryMB: memory, vcores: vcores, maxAttempts: maxAttempts)
     }
 
     // MARK: - Kill
 
     /// `PUT /apps/{id}/state`. Answers the state the application is in afterwards.
     public func setAppState(_ id: String, target: String, user: String) throws -> String {
-        let app = try requireApp(id)
-        guard target == "KILLED" else {
-            if target == app.state.rawValue { return app.state.rawValue }
-            throw LocalClusterError(.badRequest, "java.lang.Exception: Only 'KILLED' is allowed as a target state.")
-        }
-        if app.state.isTerminal { return app.state.rawValue }
-        if let name = app.service, var svc = state.services[name], svc.appId == id {
-            stopServiceContainers(&svc, reason: ExitStatus.killedByResourceManager)
-            svc.state = .STOPPED
-            state.services[name] = svc
-        }
-        finishApp(id, state: .KILLED, finalStatus: "KILLED",
-                  diagnostics: "Application killed by user \(user).")
-        return "KILLED"
+        defer { performPending() }
+        return try core.setAppState(id, target: target, user: user)
     }
 }
