@@ -47,6 +47,28 @@ fi
 mkdir -p "$HOME/.flinkctl"
 echo "$FLINK_DIST" > "$HOME/.flinkctl/flink-home"
 
+# Apache Hadoop 3.3.4's own client jars, as a real peer of the embedded
+# cluster's WebHDFS (`hadoop fs`, i.e. FsShell over WebHdfsFileSystem). They
+# come inside PyPI's pyspark==3.5.8 source archive (317 MB, downloaded once);
+# only the four jars are kept, under ~/.flinkctl/.
+HADOOP_CLIENT="$HOME/.flinkctl/hadoop-3.3.4-client"
+HADOOP_JARS=(hadoop-client-api-3.3.4.jar hadoop-client-runtime-3.3.4.jar jcl-over-slf4j-2.0.7.jar slf4j-api-2.0.7.jar)
+if ! (cd "$HADOOP_CLIENT" 2>/dev/null && ls "${HADOOP_JARS[@]}" >/dev/null 2>&1); then
+  echo "setup: installing Apache Hadoop 3.3.4's client jars into $HADOOP_CLIENT (from pyspark==3.5.8's source archive)"
+  DOWNLOADS="$HOME/.flinkctl/downloads"
+  mkdir -p "$DOWNLOADS"
+  if [ ! -f "$DOWNLOADS/pyspark-3.5.8.tar.gz" ]; then
+    .venv/bin/pip download -q --disable-pip-version-check --no-deps --no-binary :all: pyspark==3.5.8 -d "$DOWNLOADS.partial"
+    mv "$DOWNLOADS.partial/pyspark-3.5.8.tar.gz" "$DOWNLOADS/" && rm -rf "$DOWNLOADS.partial"
+  fi
+  rm -rf "$HADOOP_CLIENT.partial"
+  mkdir -p "$HADOOP_CLIENT.partial"
+  tar -xzf "$DOWNLOADS/pyspark-3.5.8.tar.gz" -C "$HADOOP_CLIENT.partial" --strip-components=3 \
+    "${HADOOP_JARS[@]/#/pyspark-3.5.8/deps/jars/}"
+  rm -rf "$HADOOP_CLIENT"
+  mv "$HADOOP_CLIENT.partial" "$HADOOP_CLIENT"
+fi
+
 # The Java runner that executes SQL scripts as Flink applications.
 deploy/sql-runner/build.sh "$FLINK_DIST" "$HOME/.flinkctl/flinkctl-sql-runner.jar" >/dev/null
 

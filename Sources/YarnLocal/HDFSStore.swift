@@ -254,7 +254,7 @@ final class HDFSStore: @unchecked Sendable {
     }
 
     /// The parent directory of `path`, open; throws not-found when it is missing.
-    private func parent(of path: Path, as caller: Caller) throws -> Directory {
+    func parent(of path: Path, as caller: Caller) throws -> Directory {
         let rootFD = try openRoot()
         defer { close(rootFD) }
         let rootMeta = Self.readMeta(rootFD) ?? Meta(owner: superuser, group: Self.superGroup, mode: 0o755)
@@ -265,7 +265,7 @@ final class HDFSStore: @unchecked Sendable {
 
     /// What is at `name` in `dir`: a regular file or directory, opened
     /// without following links; nil when nothing is there.
-    private func entry(_ dir: Directory, _ name: String, path: Path, write: Bool = false) throws -> (fd: Int32, st: stat, meta: Meta)? {
+    func entry(_ dir: Directory, _ name: String, path: Path, write: Bool = false) throws -> (fd: Int32, st: stat, meta: Meta)? {
         var st = stat()
         guard fstatat(dir.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
             if errno == ENOENT { return nil }
@@ -293,13 +293,13 @@ final class HDFSStore: @unchecked Sendable {
         return (meta.mode >> shift) & bits == bits
     }
 
-    private func denied(_ caller: Caller, _ access: String, _ inode: String, _ meta: Meta, directory: Bool) -> StoreError {
+    func denied(_ caller: Caller, _ access: String, _ inode: String, _ meta: Meta, directory: Bool) -> StoreError {
         .denied("Permission denied: user=\(caller.name), access=\(access), inode=\"\(inode)\":\(meta.owner):\(meta.group):\(meta.symbolic(directory: directory))")
     }
 
     /// The sticky bit: in such a directory only the owner of an entry, of the
     /// directory, or a superuser may delete or rename the entry.
-    private func checkSticky(_ caller: Caller, parent: Meta, entry: Meta, path: Path) throws {
+    func checkSticky(_ caller: Caller, parent: Meta, entry: Meta, path: Path) throws {
         guard parent.mode & 0o1000 != 0, !caller.isSuperuser, caller.name != parent.owner, caller.name != entry.owner else { return }
         throw StoreError.denied("Permission denied by sticky bit: user=\(caller.name), path=\"\(path.string)\":\(entry.owner):\(entry.group), parent=\"\(path.parent.string)\":\(parent.owner):\(parent.group):\(parent.symbolic(directory: true))")
     }
@@ -429,7 +429,7 @@ final class HDFSStore: @unchecked Sendable {
     }
 
     /// The entry at `path` (root included), open; not-found when missing.
-    private func openEntry(_ path: Path, as caller: Caller) throws -> (fd: Int32, st: stat, meta: Meta) {
+    func openEntry(_ path: Path, as caller: Caller) throws -> (fd: Int32, st: stat, meta: Meta) {
         if path.isRoot {
             let fd = try openRoot()
             var st = stat()

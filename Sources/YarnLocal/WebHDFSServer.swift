@@ -41,11 +41,11 @@ extension RESTRouter {
 
     private func webhdfs(_ request: Request, _ parts: [String]) async throws -> Response {
         let path = try HDFSStore.Path(decodedSegments: parts)
-        guard let op = query(request, "op")?.uppercased(), !op.isEmpty else {
+        guard let op = try param(request, "op")?.uppercased(), !op.isEmpty else {
             throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"op\": null")
         }
         let method = request.method
-        let onDataNode = query(request, "datanode") == "true"
+        let onDataNode = try param(request, "datanode") == "true"
         let store = cluster.hdfs
 
         switch (method, op) {
@@ -63,7 +63,7 @@ extension RESTRouter {
             // One batch holds the whole listing: `remainingEntries` is 0.
             let caller = try hdfsCaller(request, change: false)
             var entries = try store.list(path, as: caller)
-            if let after = query(request, "startAfter"), !after.isEmpty { entries = entries.filter { $0.name > after } }
+            if let after = try param(request, "startafter"), !after.isEmpty { entries = entries.filter { $0.name > after } }
             let statuses = entries.map { Self.fileStatus($0.status, suffix: $0.name) }
             return json(DirectoryListingEnvelope(listing: .init(partial: .init(statuses: HDFSFileStatusesEnvelope(statuses).fileStatuses), remainingEntries: 0)))
 
@@ -132,11 +132,53 @@ extension RESTRouter {
 
         case (.put, "RENAME"):
             let caller = try hdfsCaller(request, change: true)
-            guard let d = query(request, "destination") else {
+            guard let d = try param(request, "destination") else {
                 throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"destination\": null")
             }
             let destination = try HDFSStore.Path(absolute: d)
+            // With options (`hadoop fs -rm` moving to the trash sends
+            // TO_TRASH), HDFS's rename2: failures are errors, the answer empty.
+            if let options = try param(request, "renameoptions"), !options.isEmpty {
+                var overwrite = false
+                for o in options.split(separator: ",") {
+                    switch o.trimmingCharacters(in: .whitespaces).uppercased() {
+                    case "NONE", "TO_TRASH": break
+                    case "OVERWRITE": overwrite = true
+                    default:
+                        throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"renameoptions\": \(o.prefix(64)) is not NONE, OVERWRITE or TO_TRASH")
+                    }
+                }
+                try store.renameStrictly(path, to: destination, overwrite: overwrite, as: caller)
+                return Response(status: .ok, headers: [.contentLength: "0"])
+            }
             return json(HDFSBooleanAnswer(try store.rename(path, to: destination, as: caller)))
+
+        case (.get, "GETCONTENTSUMMARY"):
+            let s = try store.contentSummary(path, as: try hdfsCaller(request, change: false))
+            return json(ContentSummaryEnvelope(summary: .init(directoryCount: s.directoryCount, fileCount: s.fileCount,
+                                                               length: s.length, spaceConsumed: s.length)))
+
+        case (.get, "GETQUOTAUSAGE"):
+            let s = try store.contentSummary(path, as: try hdfsCaller(request, change: false))
+            return json(QuotaUsageEnvelope(usage: .init(fileAndDirectoryCount: s.fileCount + s.directoryCount, spaceConsumed: s.length)))
+
+        case (.get, "GETFILECHECKSUM"):
+            let c = try store.checksum(path, as: try hdfsCaller(request, change: false))
+            return json(FileChecksumEnvelope(checksum: .init(algorithm: c.algorithm, bytes: c.hex, length: c.bytes.count)))
+
+        case (.get, "GETSERVERDEFAULTS"):
+            return json(ServerDefaultsEnvelope(defaults: .init(blockSize: HDFSStore.blockSize, bytesPerChecksum: HDFSStore.bytesPerChecksum)))
+
+        case (.get, "GETTRASHROOT"):
+            let caller = try hdfsCaller(request, change: false)
+            return json(["Path": "/user/\(caller.name)/.Trash"])
+
+        case (.put, "SETTIMES"):
+            let caller = try hdfsCaller(request, change: true)
+            let modification = try signedNumber(request, "modificationtime")
+            let access = try signedNumber(request, "accesstime")
+            try store.setTimes(path, modification: modification, access: access, as: caller)
+            return Response(status: .ok, headers: [.contentLength: "0"])
 
         case (.put, "SETPERMISSION"):
             let caller = try hdfsCaller(request, change: true)
@@ -145,8 +187,8 @@ extension RESTRouter {
 
         case (.put, "SETOWNER"):
             let caller = try hdfsCaller(request, change: true)
-            let owner = query(request, "owner").flatMap { $0.isEmpty ? nil : $0 }
-            let group = query(request, "group").flatMap { $0.isEmpty ? nil : $0 }
+            let owner = try param(request, "owner").flatMap { $0.isEmpty ? nil : $0 }
+            let group = try param(request, "group").flatMap { $0.isEmpty ? nil : $0 }
             guard owner != nil || group != nil else {
                 throw WebHDFSError.invalid("Both owner and group are empty.")
             }
@@ -157,11 +199,16 @@ extension RESTRouter {
             return Response(status: .ok, headers: [.contentLength: "0"])
 
         case (_, "GETFILESTATUS"), (_, "LISTSTATUS"), (_, "LISTSTATUS_BATCH"), (_, "GETHOMEDIRECTORY"), (_, "MKDIRS"),
-             (_, "CREATE"), (_, "APPEND"), (_, "OPEN"), (_, "DELETE"), (_, "RENAME"), (_, "SETPERMISSION"), (_, "SETOWNER"):
+             (_, "CREATE"), (_, "APPEND"), (_, "OPEN"), (_, "DELETE"), (_, "RENAME"), (_, "SETPERMISSION"), (_, "SETOWNER"),
+             (_, "GETCONTENTSUMMARY"), (_, "GETQUOTAUSAGE"), (_, "GETFILECHECKSUM"), (_, "GETSERVERDEFAULTS"),
+             (_, "GETTRASHROOT"), (_, "SETTIMES"):
             throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"op\": \(op) is not a valid \(method.rawValue) operation.")
         default:
-            throw WebHDFSError(status: 400, exception: "UnsupportedOperationException", javaClassName: "java.lang.UnsupportedOperationException",
-                               message: "op=\(op.prefix(64)) is not supported by the embedded cluster's WebHDFS")
+            // As the NameNode answers an op it does not know: 400
+            // IllegalArgumentException, which Hadoop's client handles as an
+            // IOException (an UnsupportedOperationException it throws as such,
+            // and `hadoop fs` stops with a fatal internal error).
+            throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"op\": \(op.prefix(64)) is not supported by the embedded cluster's WebHDFS")
         }
     }
 
@@ -200,8 +247,35 @@ extension RESTRouter {
         return Response(status: .temporaryRedirect, headers: headers)
     }
 
+    /// A WebHDFS query parameter, as the NameNode reads them: names in any
+    /// case (Hadoop's client sends `startafter`, `renameoptions`), values
+    /// form-decoded once (`+` is a space, as Hadoop's URLEncoder writes it).
+    func param(_ request: Request, _ name: String) throws -> String? {
+        guard let query = request.uri.query, !query.isEmpty else { return nil }
+        let wanted = name.lowercased()
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard kv[0].lowercased() == wanted else { continue }
+            let raw = kv.count > 1 ? String(kv[1]) : ""
+            guard let value = raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"\(name)\": bad percent-encoding")
+            }
+            return value
+        }
+        return nil
+    }
+
+    /// A time in milliseconds, or -1 for "unchanged" (SETTIMES).
+    private func signedNumber(_ request: Request, _ name: String) throws -> Int64 {
+        guard let v = try param(request, name), !v.isEmpty else { return -1 }
+        guard let n = Int64(v), n >= -1, n < Int64.max / 1_000_000 else {
+            throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"\(name)\": \(v.prefix(64)) is not a time in milliseconds or -1")
+        }
+        return n
+    }
+
     private func permission(_ request: Request, default value: Int) throws -> Int {
-        guard let p = query(request, "permission") else { return value }
+        guard let p = try param(request, "permission") else { return value }
         guard (1...4).contains(p.count), p.allSatisfy({ ("0"..."7").contains($0) }), let mode = Int(p, radix: 8), mode <= 0o1777 else {
             throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"permission\": Invalid value: \"\(p.prefix(64))\" does not belong to the domain ^[0-1]?[0-7][0-7][0-7]$")
         }
@@ -209,7 +283,7 @@ extension RESTRouter {
     }
 
     private func flag(_ request: Request, _ name: String) throws -> Bool {
-        guard let v = query(request, name)?.lowercased(), !v.isEmpty else { return false }
+        guard let v = try param(request, name)?.lowercased(), !v.isEmpty else { return false }
         guard v == "true" || v == "false" else {
             throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"\(name)\": Failed to parse \"\(v.prefix(64))\" to Boolean.")
         }
@@ -217,7 +291,7 @@ extension RESTRouter {
     }
 
     private func number(_ request: Request, _ name: String) throws -> Int64? {
-        guard let v = query(request, name), !v.isEmpty else { return nil }
+        guard let v = try param(request, name), !v.isEmpty else { return nil }
         guard let n = Int64(v), n >= 0 else {
             throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"\(name)\": \(v.prefix(64)) is not a number from 0 to \(Int64.max)")
         }
@@ -246,4 +320,66 @@ struct DirectoryListingEnvelope: Encodable {
     }
     var listing: Listing
     enum CodingKeys: String, CodingKey { case listing = "DirectoryListing" }
+}
+
+/// GETCONTENTSUMMARY's answer. No quotas here: -1, as HDFS says "none";
+/// replication 1, so the space consumed is the length.
+struct ContentSummaryEnvelope: Encodable {
+    struct Summary: Encodable {
+        var directoryCount: Int64
+        var ecPolicy = "Replicated"
+        var fileCount: Int64
+        var length: Int64
+        var quota: Int64 = -1
+        var spaceConsumed: Int64
+        var spaceQuota: Int64 = -1
+        var typeQuota: [String: Int64] = [:]
+    }
+    var summary: Summary
+    enum CodingKeys: String, CodingKey { case summary = "ContentSummary" }
+}
+
+/// GETQUOTAUSAGE's answer.
+struct QuotaUsageEnvelope: Encodable {
+    struct Usage: Encodable {
+        var fileAndDirectoryCount: Int64
+        var quota: Int64 = -1
+        var spaceConsumed: Int64
+        var spaceQuota: Int64 = -1
+        var typeQuota: [String: Int64] = [:]
+    }
+    var usage: Usage
+    enum CodingKeys: String, CodingKey { case usage = "QuotaUsage" }
+}
+
+/// GETFILECHECKSUM's answer.
+struct FileChecksumEnvelope: Encodable {
+    struct Checksum: Encodable {
+        var algorithm: String
+        var bytes: String
+        var length: Int
+    }
+    var checksum: Checksum
+    enum CodingKeys: String, CodingKey { case checksum = "FileChecksum" }
+}
+
+/// GETSERVERDEFAULTS's answer: HDFS's defaults with one replica, CRC32C
+/// (type 2), no encryption zones, and the trash on for a day (minutes), so
+/// that `hadoop fs -rm` moves to the trash as it does on a cluster that
+/// enables it. (Nothing empties the trash here: `-expunge` or `-skipTrash`.)
+struct ServerDefaultsEnvelope: Encodable {
+    struct Defaults: Encodable {
+        var blockSize: Int64
+        var bytesPerChecksum: Int
+        var writePacketSize = 65_536
+        var replication = 1
+        var fileBufferSize = 4096
+        var encryptDataTransfer = false
+        var trashInterval = 1440
+        var checksumType = 2
+        var keyProviderUri = ""
+        var defaultStoragePolicyId = 7
+    }
+    var defaults: Defaults
+    enum CodingKeys: String, CodingKey { case defaults = "FsServerDefaults" }
 }
