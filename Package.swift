@@ -34,15 +34,15 @@ let package = Package(
         // YAML writer, timestamps and quoting. Imports nothing of ours.
         .target(name: "FlinkctlBase"),
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
-        .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
-        .target(name: "Kerberos", dependencies: ["CKrb5"]),
-        .target(name: "Flink", dependencies: ["HTTPTransport"]),
-        .target(name: "Deploy", dependencies: ["Flink", "Hadoop", "HTTPTransport"]),
-        .target(name: "AppMaster", dependencies: ["Deploy", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
+        .target(name: "Hadoop", dependencies: ["FlinkctlBase", "HTTPTransport"]),
+        .target(name: "Kerberos", dependencies: ["CKrb5", "FlinkctlBase"]),
+        .target(name: "Flink", dependencies: ["FlinkctlBase", "HTTPTransport"]),
+        .target(name: "Deploy", dependencies: ["FlinkctlBase", "Flink", "Hadoop", "HTTPTransport"]),
+        .target(name: "AppMaster", dependencies: ["FlinkctlBase", "Deploy", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
         .target(
             name: "YarnLocal",
             dependencies: [
-                "Hadoop", "ProcessSpawn", "Kerberos", "CFileSystem",
+                "FlinkctlBase", "Hadoop", "ProcessSpawn", "Kerberos", "CFileSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -53,6 +53,7 @@ let package = Package(
         .target(
             name: "FlinkctlSecurity",
             dependencies: [
+                "FlinkctlBase",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "FlinkctlCLI",
             dependencies: [
-                "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "FlinkctlSecurity", "Flink", "Deploy", "AppMaster", "Kerberos",
+                "FlinkctlBase", "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "FlinkctlSecurity", "Flink", "Deploy", "AppMaster", "Kerberos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +92,7 @@ let package = Package(
         .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
+        .testTarget(name: "FlinkctlBaseTests", dependencies: ["FlinkctlBase"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "YarnLocal", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlinkctlBase
 import Foundation
 import FlinkctlSecurity
 

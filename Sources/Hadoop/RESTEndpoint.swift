@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 import HTTPTransport
 
@@ -49,14 +50,7 @@ public final class RESTEndpoint: @unchecked Sendable {
         var items = query
         if let user = address.user { items.append(("user.name", user)) }
         guard !items.isEmpty else { return base + path }
-        let q = items.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
-        return base + path + (path.contains("?") ? "&" : "?") + q
-    }
-
-    static func escape(_ s: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+        return base + path + (path.contains("?") ? "&" : "?") + PercentEncoding.query(items)
     }
 
     /// Sends one request, trying each address until one answers as active.
