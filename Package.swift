@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
-        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "TestSupport"]),
+        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "FlinkctlBase", "FlinkctlSecurity", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
         .testTarget(name: "FlinkctlBaseTests", dependencies: ["FlinkctlBase"]),
