@@ -87,7 +87,7 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport"], path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "Hadoop", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
         .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "Hadoop", "FlinkctlBase", "FlinkctlSecurity", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),

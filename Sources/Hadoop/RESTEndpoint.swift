@@ -95,8 +95,7 @@ public final class RESTEndpoint: @unchecked Sendable {
             if let cookie = cookies.header() { headers.append(("Cookie", cookie)) }
             let response = try http.perform(HTTPRequest(method: method, url: url, headers: headers, body: body))
             cookies.absorb(response)
-            guard response.status == 401, let login, !retried,
-                  response.headers["www-authenticate"]?.lowercased().hasPrefix("negotiate") == true else {
+            guard response.status == 401, let login, !retried, response.offersNegotiate else {
                 return response
             }
             retried = true
