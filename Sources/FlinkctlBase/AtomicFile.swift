@@ -1,10 +1,7 @@
 import Foundation
-
-#if canImport(Glibc)
+// Linux only, as the package is: the system calls are named `Glibc.…`
+// where `AtomicFile`'s own `write` and `Staged.rename` would shadow them.
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The one way a file is replaced: written beside its target under a name of
 /// its own, flushed to disk, renamed over the target, and the directory
