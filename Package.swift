@@ -36,9 +36,9 @@ let package = Package(
         // YAML writer, timestamps and quoting. Imports nothing of ours.
         .target(name: "FlinkctlBase"),
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
-        .target(name: "Hadoop", dependencies: ["HTTPTransport"]),
-        .target(name: "Kerberos", dependencies: ["CKrb5"]),
-        .target(name: "Flink", dependencies: ["HTTPTransport"]),
+        .target(name: "Hadoop", dependencies: ["FlinkctlBase", "HTTPTransport"]),
+        .target(name: "Kerberos", dependencies: ["CKrb5", "FlinkctlBase"]),
+        .target(name: "Flink", dependencies: ["FlinkctlBase", "HTTPTransport"]),
         // What the client and the containers share: the deployment record,
         // the staging area, the JobManager's address, the job's result.
         .target(name: "DeploymentModel", dependencies: ["FlinkctlBase", "Flink", "Hadoop", "HTTPTransport"]),
@@ -46,11 +46,11 @@ let package = Package(
         // status, cancel, savepoint, redeploy, run, list, destroy.
         .target(name: "Deploy", dependencies: ["FlinkctlBase", "DeploymentModel", "Flink", "Hadoop", "HTTPTransport"]),
         // What runs in the containers; it shares records with Deploy, not code.
-        .target(name: "AppMaster", dependencies: ["DeploymentModel", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
+        .target(name: "AppMaster", dependencies: ["FlinkctlBase", "DeploymentModel", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "ProcessSpawn"]),
         .target(
             name: "YarnLocal",
             dependencies: [
-                "Hadoop", "ProcessSpawn", "Kerberos", "CFileSystem",
+                "FlinkctlBase", "Hadoop", "ProcessSpawn", "Kerberos", "CFileSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -61,6 +61,7 @@ let package = Package(
         .target(
             name: "FlinkctlSecurity",
             dependencies: [
+                "FlinkctlBase",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -95,13 +96,14 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport"], path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "Hadoop", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
-        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "DeploymentModel", "Hadoop", "TestSupport"]),
+        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "DeploymentModel", "Hadoop", "FlinkctlBase", "FlinkctlSecurity", "TestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "DeploymentModel", "FlinkctlBase", "Hadoop", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FlinkctlCLI", "FlinkctlBase", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "FlinkctlSecurity", "YarnLocal", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
+        .testTarget(name: "FlinkctlBaseTests", dependencies: ["FlinkctlBase"]),
         // The embedded cluster's core, driven by events and a test clock (no processes).
         .testTarget(name: "ClusterCoreTests", dependencies: ["YarnLocal", "Hadoop", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos", "Hadoop", "HTTPTransport", "YarnLocal", "TestSupport"]),

@@ -1,5 +1,6 @@
 import DeploymentModel
 import Flink
+import FlinkctlBase
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -24,22 +25,8 @@ public struct AppMaster {
     }
 
     func log(_ message: String) {
-        let line = "\(Self.utcTimestamp()) appmaster: \(message)\n"
+        let line = "\(UTCTimestamp.now()) appmaster: \(message)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
-    }
-
-    /// `2026-11-26T09:30:00Z`, as ISO8601DateFormatter writes it, without
-    /// loading ICU's locale and calendar data into a process that otherwise
-    /// never needs them (it stays resident beside the JobManager).
-    static func utcTimestamp(_ seconds: time_t = time(nil)) -> String {
-        var t = tm()
-        var s = seconds
-        gmtime_r(&s, &t)
-        func pad(_ v: Int32, _ width: Int = 2) -> String {
-            let digits = String(v)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1))-\(pad(t.tm_mday))T\(pad(t.tm_hour)):\(pad(t.tm_min)):\(pad(t.tm_sec))Z"
     }
 
     public func run() throws -> Int32 {
@@ -205,10 +192,10 @@ func writeContainerConfiguration(_ config: FlinkConfiguration, deployment: Deplo
                                  logDir: String) throws -> FlinkProcessCommand {
     let version = deployment.distribution.version
     // 0600: the configuration may hold keystore passwords.
-    try writeAtomically(Data(config.render(for: version).utf8),
-                        to: (confDir as NSString).appendingPathComponent(version.configFileName), mode: 0o600)
-    try writeAtomically(Data(FlinkProcessCommand.log4jProperties.utf8),
-                        to: (confDir as NSString).appendingPathComponent("log4j.properties"))
+    try AtomicFile.write(try config.render(for: version),
+                         to: (confDir as NSString).appendingPathComponent(version.configFileName), mode: 0o600)
+    try AtomicFile.write(FlinkProcessCommand.log4jProperties,
+                         to: (confDir as NSString).appendingPathComponent("log4j.properties"), mode: 0o644)
     var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,
                                       configDirectory: confDir, logDirectory: logDir)
     command.userJars = deployment.userJars

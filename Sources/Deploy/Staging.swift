@@ -1,5 +1,6 @@
 import DeploymentModel
 import Flink
+import FlinkctlBase
 import Foundation
 import Hadoop
 import HTTPTransport

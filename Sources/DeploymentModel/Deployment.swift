@@ -145,16 +145,3 @@ public struct JobResult: Codable, Sendable, Equatable {
         area.read(Deployment.resultFile).flatMap { try? JSONDecoder().decode(JobResult.self, from: $0) }
     }
 }
-
-/// Writes a file through a temporary name and a rename, so that readers in
-/// other containers never see half of it.
-public func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
-    let tmp = path + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: mode]) else {
-        throw FlinkError(.configuration, "cannot write \(tmp)")
-    }
-    guard rename(tmp, path) == 0 else {
-        unlink(tmp)
-        throw FlinkError(.configuration, "cannot write \(path): \(String(cString: strerror(errno)))")
-    }
-}

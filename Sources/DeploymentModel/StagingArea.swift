@@ -1,4 +1,5 @@
 import Flink
+import FlinkctlBase
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -143,7 +144,7 @@ public struct StagingArea: Sendable {
     public func write(_ name: String, _ data: Data, permission: mode_t = 0o644) throws {
         switch location {
         case .local:
-            try writeAtomically(data, to: path(name), mode: permission)
+            try AtomicFile.write(data, to: path(name), mode: permission)
         case .webHDFS:
             try remote { hdfs in
                 try hdfs.create(path(name), data: [UInt8](data), permission: String(permission, radix: 8), overwrite: true)

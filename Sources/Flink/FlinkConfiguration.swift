@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 
 /// Flink configuration as ordered `key → value` pairs: generated defaults,
@@ -125,15 +126,17 @@ public struct FlinkConfiguration: Sendable, Codable, Equatable {
     }
 
     static func stripComment(_ line: String) -> String {
-        var inSingle = false, inDouble = false
+        var inSingle = false, inDouble = false, escaped = false
         var previous: Character = " "
         for (i, c) in zip(line.indices, line) {
+            defer { previous = c }
+            if escaped { escaped = false; continue }
+            if c == "\\" && inDouble { escaped = true; continue }
             if c == "'" && !inDouble { inSingle.toggle() }
             if c == "\"" && !inSingle { inDouble.toggle() }
             if c == "#" && !inSingle && !inDouble && (previous == " " || i == line.startIndex) {
                 return String(line[..<i])
             }
-            previous = c
         }
         return line
     }
@@ -144,6 +147,11 @@ public struct FlinkConfiguration: Sendable, Codable, Equatable {
         var i = body.startIndex
         while i < body.endIndex {
             let c = body[i]
+            if c == "\\" && inDouble {
+                i = body.index(after: i)
+                if i < body.endIndex { i = body.index(after: i) }
+                continue
+            }
             if c == "'" && !inDouble { inSingle.toggle() }
             if c == "\"" && !inSingle { inDouble.toggle() }
             if c == ":" && !inSingle && !inDouble {
@@ -163,27 +171,26 @@ public struct FlinkConfiguration: Sendable, Codable, Equatable {
             return String(s.dropFirst().dropLast()).replacingOccurrences(of: "''", with: "'")
         }
         if s.hasPrefix("\"") {
-            guard s.count >= 2, s.hasSuffix("\"") else {
-                throw FlinkError(.configuration, "\(file):\(line): key '\(key)': unterminated quoted value")
+            guard s.count >= 2, s.hasSuffix("\""), let text = FlinkConfigWriter.decodeDoubleQuoted(s.dropFirst().dropLast()) else {
+                throw FlinkError(.configuration, "\(file):\(line): key '\(key)': unterminated or malformed quoted value")
             }
-            return String(s.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+            return text
         }
         return s
     }
 
-    /// The file contents for a Flink version: `config.yaml` with every value
-    /// single-quoted (YAML reads it back as the same string), or flat
-    /// `flink-conf.yaml` for 1.x.
-    public func render(for version: FlinkVersion) -> String {
-        var out = "# Written by flinkctl.\n"
-        for k in keys {
-            let v = values[k]!
-            if version.major >= 2 {
-                out += "\(k): '\(v.replacingOccurrences(of: "'", with: "''"))'\n"
-            } else {
-                out += "\(k): \(v)\n"
-            }
+    /// The file contents for a Flink version, through the one writer of Flink
+    /// configuration (`FlinkConfigWriter`): `config.yaml` for 2.x, in which
+    /// every value reads back as the same string; flat `flink-conf.yaml` for
+    /// 1.x, which refuses a value it would cut (a `#`, a line break, spaces at
+    /// either end).
+    public func render(for version: FlinkVersion) throws -> String {
+        do {
+            return try FlinkConfigWriter.document(keys.map { ($0, values[$0]!) },
+                                                  format: version.major >= 2 ? .yaml : .legacyFlat,
+                                                  comment: "Written by flinkctl.")
+        } catch let error as FlinkConfigWriter.Unrepresentable {
+            throw FlinkError(.configuration, "\(error)")
         }
-        return out
     }
 }

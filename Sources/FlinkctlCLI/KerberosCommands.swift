@@ -35,7 +35,7 @@ extension SecurityCommand {
                 if output.output == .json {
                     return try printJSON(Result(principal: ticket.client, ccache: cache, ticket: ticket))
                 }
-                print("Logged in as \(ticket.client) into \(cache); ticket valid until \(formatTime(ticket.endTime)).")
+                print("Logged in as \(ticket.client) into \(cache); ticket valid until \(UTCTimestamp.string(epochSeconds: ticket.endTime)).")
             }
         }
     }
@@ -67,11 +67,11 @@ extension SecurityCommand {
                 print("Default principal: \(summary.principal)")
                 print("")
                 printTable(["Valid starting", "Expires", "Renew until", "Service principal"],
-                           summary.tickets.map { [formatTime($0.startTime), formatTime($0.endTime),
-                                                  $0.renewUntil > 0 ? formatTime($0.renewUntil) : "-", $0.server] })
+                           summary.tickets.map { [UTCTimestamp.string(epochSeconds: $0.startTime), UTCTimestamp.string(epochSeconds: $0.endTime),
+                                                  $0.renewUntil > 0 ? UTCTimestamp.string(epochSeconds: $0.renewUntil) : "-", $0.server] })
             }
             if let tgt = summary.ticketGrantingTicket, tgt.isExpired() {
-                printError("the ticket-granting ticket of \(summary.principal) expired at \(formatTime(tgt.endTime))")
+                printError("the ticket-granting ticket of \(summary.principal) expired at \(UTCTimestamp.string(epochSeconds: tgt.endTime))")
                 printError(KerberosError.hint(for: .ticketExpired) ?? "")
                 throw ExitCode(ExitStatusCode.unhealthy)
             }
@@ -104,7 +104,7 @@ extension SecurityCommand {
                     if output.output == .json { return try printJSON(entries) }
                     print("Keytab: \(file)")
                     printTable(["KVNO", "Timestamp", "Principal", "Encryption type"],
-                               entries.map { [String($0.kvno), formatTime($0.timestamp), $0.principal, $0.enctype] })
+                               entries.map { [String($0.kvno), UTCTimestamp.string(epochSeconds: $0.timestamp), $0.principal, $0.enctype] })
                     // Listing is harmless, but say so when the file is not private.
                     do { try KeytabPermissions.check(file) } catch let e as KerberosError where e.code == .insecureKeytab {
                         printError("warning: \(e.message)")
@@ -114,14 +114,6 @@ extension SecurityCommand {
             }
         }
     }
-}
-
-func formatTime(_ seconds: Int64) -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "UTC")
-    f.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
-    return f.string(from: Date(timeIntervalSince1970: Double(seconds)))
 }
 
 extension ClusterOptions {
@@ -141,7 +133,7 @@ extension ClusterOptions {
 func spnegoRefusalHint() -> String {
     let advice = "log in with kinit or `flinkctl security kinit`, or give --keytab FILE --principal P."
     if let cache = try? KeytabLogin.tickets(), let tgt = cache.ticketGrantingTicket, tgt.isExpired() {
-        return "The cluster asks for Kerberos (SPNEGO), and the ticket of \(cache.principal) in \(cache.name) expired at \(formatTime(tgt.endTime)): " + advice
+        return "The cluster asks for Kerberos (SPNEGO), and the ticket of \(cache.principal) in \(cache.name) expired at \(UTCTimestamp.string(epochSeconds: tgt.endTime)): " + advice
     }
     return "The cluster asks for Kerberos (SPNEGO): " + advice
 }

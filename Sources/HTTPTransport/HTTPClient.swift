@@ -23,15 +23,60 @@ public struct HTTPRequest: Sendable {
     }
 }
 
+/// A response's header fields in the order they came, names in lower case.
+/// A repeated header (`Set-Cookie`, `WWW-Authenticate`) is kept once per
+/// value: `values(for:)` has them all. The subscript gives one value, for
+/// headers that come once (`Location`, `Content-Type`).
+public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    public struct Field: Sendable, Equatable {
+        /// Lower case.
+        public var name: String
+        public var value: String
+    }
+
+    public private(set) var fields: [Field] = []
+
+    public init() {}
+
+    public init(_ fields: [(name: String, value: String)]) {
+        for (name, value) in fields { append(name: name, value: value) }
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (name, value) in elements { append(name: name, value: value) }
+    }
+
+    public mutating func append(name: String, value: String) {
+        fields.append(Field(name: name.lowercased(), value: value))
+    }
+
+    /// Every value of `name` (any case), in the order they came.
+    public func values(for name: String) -> [String] {
+        let wanted = name.lowercased()
+        return fields.filter { $0.name == wanted }.map(\.value)
+    }
+
+    /// One value of `name`: the last, when it came more than once (as a
+    /// dictionary of headers kept it before).
+    public subscript(name: String) -> String? {
+        let wanted = name.lowercased()
+        return fields.last { $0.name == wanted }?.value
+    }
+
+    public var isEmpty: Bool { fields.isEmpty }
+
+    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+}
+
 public struct HTTPResponse: Sendable {
     public var status: Int
-    /// Header names in lower case. A repeated header keeps its last value.
-    public var headers: [String: String]
+    /// Every header field, a repeated one once per value.
+    public var headers: HTTPHeaders
     public var body: [UInt8]
     /// The URL that answered, after redirects.
     public var effectiveURL: String
 
-    public init(status: Int, headers: [String: String], body: [UInt8], effectiveURL: String) {
+    public init(status: Int, headers: HTTPHeaders, body: [UInt8], effectiveURL: String) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -40,6 +85,18 @@ public struct HTTPResponse: Sendable {
 
     public var text: String { String(decoding: body, as: UTF8.self) }
     public var isJSON: Bool { headers["content-type"]?.contains("json") ?? false }
+
+    /// Whether the server offers SPNEGO: any `WWW-Authenticate` field, or any
+    /// challenge in a comma-separated list of one, whose scheme is `Negotiate`
+    /// (a server may offer Basic first and Negotiate after it).
+    public var offersNegotiate: Bool {
+        headers.values(for: "www-authenticate").contains { value in
+            value.split(separator: ",").contains { challenge in
+                let scheme = challenge.drop { $0 == " " || $0 == "\t" }.prefix { $0 != " " && $0 != "\t" }
+                return scheme.lowercased() == "negotiate"
+            }
+        }
+    }
 }
 
 /// How requests are sent: timeouts, TLS trust, and authentication.
@@ -101,8 +158,7 @@ public final class HTTPClient: @unchecked Sendable {
             let response = try PlainHTTP.exchange(current, to: target, options: options, deadline: deadline)
             // A challenge for SPNEGO: the server did nothing with the request;
             // libcurl sends it again and answers the challenge from the ticket cache.
-            if response.status == 401, options.negotiate,
-               response.headers["www-authenticate"]?.lowercased().hasPrefix("negotiate") == true {
+            if response.status == 401, options.negotiate, response.offersNegotiate {
                 return try curl().perform(current, options: options)
             }
             guard options.followRedirects, [301, 302, 303, 307, 308].contains(response.status),
@@ -282,18 +338,16 @@ final class CurlEasy {
 /// round of SPNEGO) starts the headers afresh.
 final class ResponseSink {
     var body: [UInt8] = []
-    var headers: [String: String] = [:]
+    var headers = HTTPHeaders()
 
     func addHeaderLine(_ raw: UnsafeRawBufferPointer) {
         let line = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if line.hasPrefix("HTTP/") {
-            headers = [:]
+            headers = HTTPHeaders()
             body = []
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        headers[name] = value
+        headers.append(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
     }
 }

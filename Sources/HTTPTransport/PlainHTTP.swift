@@ -257,18 +257,18 @@ enum PlainHTTP {
             }
         }
 
-        func readHead() throws -> (Int, [String: String]) {
+        func readHead() throws -> (Int, HTTPHeaders) {
             let statusLine = try line()
             let parts = statusLine.split(separator: " ", maxSplits: 2)
             guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else {
                 throw failure(.other, "Unsupported HTTP response: \(statusLine.prefix(80))")
             }
-            var headers: [String: String] = [:]
+            var headers = HTTPHeaders()
             while true {
                 let l = try line()
                 if l.isEmpty { break }
                 guard let colon = l.firstIndex(of: ":") else { continue }
-                headers[l[..<colon].lowercased()] = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers.append(name: String(l[..<colon]), value: l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces))
             }
             return (status, headers)
         }

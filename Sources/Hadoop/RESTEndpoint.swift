@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 import HTTPTransport
 
@@ -49,14 +50,7 @@ public final class RESTEndpoint: @unchecked Sendable {
         var items = query
         if let user = address.user { items.append(("user.name", user)) }
         guard !items.isEmpty else { return base + path }
-        let q = items.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
-        return base + path + (path.contains("?") ? "&" : "?") + q
-    }
-
-    static func escape(_ s: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+        return base + path + (path.contains("?") ? "&" : "?") + PercentEncoding.query(items)
     }
 
     /// Sends one request, trying each address until one answers as active.
@@ -101,8 +95,7 @@ public final class RESTEndpoint: @unchecked Sendable {
             if let cookie = cookies.header() { headers.append(("Cookie", cookie)) }
             let response = try http.perform(HTTPRequest(method: method, url: url, headers: headers, body: body))
             cookies.absorb(response)
-            guard response.status == 401, let login, !retried,
-                  response.headers["www-authenticate"]?.lowercased().hasPrefix("negotiate") == true else {
+            guard response.status == 401, let login, !retried, response.offersNegotiate else {
                 return response
             }
             retried = true

@@ -38,10 +38,11 @@ public final class AuthCookieJar: @unchecked Sendable {
         }
     }
 
-    /// Takes the cookie from a response's `Set-Cookie`; an empty one (sent
+    /// Takes the cookie from the response's `Set-Cookie` fields (whichever
+    /// of them sets `hadoop.auth`, among other cookies); an empty one (sent
     /// with a 401) clears it.
     public func absorb(_ response: HTTPResponse) {
-        guard let header = response.headers["set-cookie"], let value = Self.hadoopAuthValue(header) else { return }
+        guard let value = response.headers.values(for: "set-cookie").compactMap(Self.hadoopAuthValue).last else { return }
         lock.withLock {
             token = value.isEmpty ? nil : (value, Self.expiry(of: value))
         }

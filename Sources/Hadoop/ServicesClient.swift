@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 
 /// A typed client of the YARN Services API (`/app/v1/services`).
@@ -7,7 +8,7 @@ public struct ServicesClient: Sendable {
     public init(endpoint: RESTEndpoint) { self.endpoint = endpoint }
 
     static func path(_ name: String) -> String {
-        "/app/v1/services/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+        "/app/v1/services/" + PercentEncoding.component(name)
     }
 
     /// Creates and starts a service; answers 202 with the application id in the diagnostics.

@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 import HTTPTransport
 
@@ -87,13 +88,9 @@ public final class WebHDFSClient: Sendable {
         guard path.hasPrefix("/") else {
             throw HadoopError(code: .configuration, message: "WebHDFS paths are absolute: '\(path)'")
         }
-        let encodedPath = path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? String($0) }
-            .joined(separator: "/")
         var query = [("op", op)] + params
         if let user { query.append(("user.name", user)) }
-        let q = query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0.1)" }
-        return "\(baseURL)/webhdfs/v1\(encodedPath)?\(q.joined(separator: "&"))"
+        return "\(baseURL)/webhdfs/v1\(PercentEncoding.path(path))?\(PercentEncoding.query(query))"
     }
 
     func send(_ method: String, _ url: String, body: [UInt8]? = nil, expect: Set<Int>) throws -> HTTPResponse {

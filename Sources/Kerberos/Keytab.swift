@@ -1,4 +1,5 @@
 import CKrb5
+import FlinkctlBase
 import Foundation
 
 /// One key in a keytab, as `klist -ket` shows it. No key material.
@@ -73,11 +74,5 @@ public enum KeytabPermissions {
                 message: "keytab \(plain) is open to \(who) (mode \(String(mode, radix: 8))); a keytab is a password and must be private to its owner",
                 hint: "Fix it with: chmod 600 \(shellQuoted(plain))")
         }
-    }
-
-    static func shellQuoted(_ s: String) -> String {
-        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:,@%=")
-        if !s.isEmpty, s.unicodeScalars.allSatisfy({ safe.contains($0) }) { return s }
-        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

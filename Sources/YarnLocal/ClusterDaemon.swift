@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 import Hadoop
 import Hummingbird
@@ -87,7 +88,7 @@ public struct ClusterDaemon: Sendable {
                                               host: config.host, port: port, directory: dir, startedOn: nowMillis(),
                                               memoryMB: config.memoryMB, vcores: config.vcores)
                 if let data = try? JSONEncoder().encode(info) {
-                    try? AtomicFile.write(data, to: ClusterProcessInfo.path(directory: dir))
+                    try? AtomicFile.write(data, to: ClusterProcessInfo.path(directory: dir), mode: 0o644)
                 }
                 logger.notice("embedded YARN cluster running", metadata: ["url": "\(info.url)", "dir": "\(dir)"])
             },

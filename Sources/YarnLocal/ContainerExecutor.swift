@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 import ProcessSpawn
 
@@ -124,19 +125,19 @@ struct ContainerExecutor: Sendable {
     static func script(for container: ContainerRecord, fileCache: String? = nil, exports: [String: String]? = nil) -> String {
         var lines = ["#!/bin/bash", "# container \(container.id), written by the embedded YARN cluster"]
         for (key, value) in (exports ?? [:]).sorted(by: { $0.key < $1.key }) where validEnvironmentName(key) {
-            lines.append("export \(key)=\(shellQuote(value))")
+            lines.append("export \(key)=\(shellQuoted(value))")
         }
         for file in container.launch.files {
-            let dest = shellQuote(file.destination)
+            let dest = shellQuoted(file.destination)
             lines.append("mkdir -p \"$(dirname \(dest))\" || exit 201")
             let src = file.source
             let local: String
             if src.hasPrefix("http://") || src.hasPrefix("https://") {
-                let tmp = shellQuote(file.destination + ".download")
-                lines.append("curl -fsSL -o \(tmp) \(shellQuote(src)) || { echo \"localization of \(src) failed\" >&2; exit 201; }")
+                let tmp = shellQuoted(file.destination + ".download")
+                lines.append("curl -fsSL -o \(tmp) \(shellQuoted(src)) || { echo localization of \(shellQuoted(src)) failed >&2; exit 201; }")
                 local = tmp
             } else {
-                local = shellQuote(src.hasPrefix("file://") ? String(src.dropFirst("file://".count)) : src)
+                local = shellQuoted(src.hasPrefix("file://") ? String(src.dropFirst("file://".count)) : src)
             }
             switch file.kind {
             case .file:
@@ -146,15 +147,15 @@ struct ContainerExecutor: Sendable {
                     // Unpacked beside, then renamed into place: a container that
                     // finds the entry finds all of it; two that race both unpack
                     // and one rename wins.
-                    let entry = shellQuote(cached)
-                    lines.append("if [ ! -d \(entry) ]; then mkdir -p \(shellQuote((cached as NSString).deletingLastPathComponent)) && t=$(mktemp -d \(entry).XXXXXX) && tar -xf \(local) -C \"$t\" && { mv -T \"$t\" \(entry) 2>/dev/null || rm -rf \"$t\"; } || { echo \"cannot unpack \(src)\" >&2; exit 201; }; fi")
+                    let entry = shellQuoted(cached)
+                    lines.append("if [ ! -d \(entry) ]; then mkdir -p \(shellQuoted((cached as NSString).deletingLastPathComponent)) && t=$(mktemp -d \(entry).XXXXXX) && tar -xf \(local) -C \"$t\" && { mv -T \"$t\" \(entry) 2>/dev/null || rm -rf \"$t\"; } || { echo cannot unpack \(shellQuoted(src)) >&2; exit 201; }; fi")
                     lines.append("[ -d \(entry) ] && ln -sfn \(entry) \(dest) || exit 201")
                 } else {
-                    lines.append("mkdir -p \(dest) && tar -xf \(local) -C \(dest) || { echo \"cannot unpack \(src)\" >&2; exit 201; }")
+                    lines.append("mkdir -p \(dest) && tar -xf \(local) -C \(dest) || { echo cannot unpack \(shellQuoted(src)) >&2; exit 201; }")
                 }
             }
         }
-        lines.append("/bin/bash -c \(shellQuote(container.launch.command)) </dev/null")
+        lines.append("/bin/bash -c \(shellQuoted(container.launch.command)) </dev/null")
         lines.append("rc=$?")
         lines.append("echo $rc > \(exitCodeFile).tmp && mv -f \(exitCodeFile).tmp \(exitCodeFile)")
         lines.append("exit $rc")
@@ -249,10 +250,6 @@ final class FileDescriptorBox: @unchecked Sendable {
 func validEnvironmentName(_ s: String) -> Bool {
     guard let first = s.unicodeScalars.first, !("0"..."9").contains(first), s.utf8.count <= 256 else { return false }
     return s.unicodeScalars.allSatisfy { $0.isASCII && (("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_") }
-}
-
-func shellQuote(_ s: String) -> String {
-    "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// Reads /proc: process liveness, start times and resident memory per session.

@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 
 /// Keeps the cluster state in one JSON file, replaced atomically (write to a
@@ -21,35 +22,12 @@ struct StateStore: Sendable {
 
     func save(_ state: ClusterState) throws {
         let data = try JSONEncoder().encode(state)
-        try AtomicFile.write(data, to: path, mode: 0o600)
-    }
-}
-
-enum AtomicFile {
-    /// Writes `data` to `path` through a temporary file in the same directory.
-    static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw LocalClusterError(.internal, "cannot write \(tmp): \(String(cString: strerror(errno)))") }
-        var ok = true
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { ok = false; break }
-                offset += n
-            }
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try AtomicFile.write(data, to: path, mode: 0o600)
+        } catch {
+            throw LocalClusterError(.internal, "cannot save the cluster state: \(error)")
         }
-        if ok { ok = fsync(fd) == 0 }
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(tmp)
-            throw LocalClusterError(.internal, "cannot write \(path): \(message)")
-        }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 }

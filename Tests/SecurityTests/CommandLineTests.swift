@@ -32,7 +32,7 @@ import Testing
             #expect(!(gen.stdout + gen.stderr).contains("cli-secret-1"), "the password must never be printed")
             let config = String(decoding: try read(dir + "/config.yaml"), as: UTF8.self)
             #expect(config.hasPrefix("rest.port: 8081\n"))
-            #expect(config.contains("security.ssl.internal.keystore: '\(dir)/tls/flink.keystore'"))
+            #expect(config.contains("security.ssl.internal.keystore: \"\(dir)/tls/flink.keystore\""))
 
             let again = try flinkctl(["security", "keystore", "generate", "--out", dir + "/tls", "--password-file", dir + "/pw"])
             #expect(again.status == 2 && again.stderr.contains("exists"), "\(again.stderr)")

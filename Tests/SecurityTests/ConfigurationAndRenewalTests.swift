@@ -26,12 +26,12 @@ import X509
         let lines = updated.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(Array(lines.prefix(6)) == [
             "# Flink 2 config", "jobmanager:", "  rpc:", "    address: localhost",
-            "security.ssl.internal.enabled: true", "taskmanager.numberOfTaskSlots: 2",
+            "security.ssl.internal.enabled: \"true\"", "taskmanager.numberOfTaskSlots: 2",
         ])
         #expect(lines.filter { $0.hasPrefix("security.ssl.internal.enabled:") }.count == 1, "duplicates are dropped")
-        #expect(lines.contains("security.ssl.rest.keystore-password: 'it''s a secret'"))
-        #expect(lines.contains("security.ssl.internal.truststore: '/etc/flink/tls/flink.truststore'"))
-        #expect(lines.contains { $0.hasPrefix("security.ssl.algorithms: 'TLS_ECDHE_ECDSA_") })
+        #expect(lines.contains("security.ssl.rest.keystore-password: \"it's a secret\""))
+        #expect(lines.contains("security.ssl.internal.truststore: \"/etc/flink/tls/flink.truststore\""))
+        #expect(lines.contains { $0.hasPrefix("security.ssl.algorithms: \"TLS_ECDHE_ECDSA_") })
         // Applying twice changes nothing.
         #expect(try settings.apply(to: updated, dialect: .yaml) == updated)
     }
@@ -41,6 +41,13 @@ import X509
         #expect(securityError { _ = try settings.apply(to: nested, dialect: .yaml) }?.code == .invalidArgument)
         // A nested security block without ssl (e.g. Kerberos) is fine.
         #expect((try? settings.apply(to: "security:\n  kerberos:\n    login:\n      use-ticket-cache: true\n", dialect: .yaml)) != nil)
+    }
+
+    @Test func yamlHoldsAHashQuoted() throws {
+        var hashed = settings
+        hashed.password = KeystorePassword("pass#word \"q\"")
+        let updated = try hashed.apply(to: "", dialect: .yaml)
+        #expect(updated.contains("\nsecurity.ssl.internal.keystore-password: \"pass#word \\\"q\\\"\"\n"), "\(updated)")
     }
 
     @Test func legacyFlatFormatCannotHoldAHash() throws {

@@ -145,15 +145,3 @@ import X509
         }
     }
 }
-
-@Suite struct UTCTimestampTests {
-    @Test func formatsLikeISO8601DateFormatter() {
-        for seconds in [0.0, 951_782_400.5, 1_795_000_000, 4_102_444_799] {
-            let date = Date(timeIntervalSince1970: seconds)
-            let reference = ISO8601DateFormatter()
-            reference.formatOptions = [.withInternetDateTime]
-            #expect(UTCTimestamp.string(date) == reference.string(from: date))
-            #expect(UTCTimestamp.string(date).hasPrefix(UTCTimestamp.day(date) + "T"))
-        }
-    }
-}

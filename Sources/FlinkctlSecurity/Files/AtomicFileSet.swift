@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 
 #if canImport(Glibc)
@@ -10,8 +11,9 @@ import Darwin
 
 /// Writes several files into one directory as a unit: all of them are replaced, or none is.
 ///
-/// Each file is written to a temporary name in the target directory (`O_CREAT|O_EXCL`, mode 0600),
-/// flushed with `fsync`, and only when every one is on disk are they renamed into place. If a rename
+/// Each file is staged by `AtomicFile` (a temporary name in the target directory, `O_CREAT|O_EXCL`,
+/// the set's mode from the start, flushed with `fsync`), and only when every one is on disk are they
+/// renamed into place and the directory flushed. If a rename
 /// fails, the ones already renamed are rolled back to their previous contents (or removed if they
 /// are new), and the temporaries are deleted. A crash can leave a `.flinkctl-tmp-*` file behind,
 /// never a half-written keystore under its real name.
@@ -57,7 +59,7 @@ public struct AtomicFileSet: Sendable {
 
     public func write(_ files: [File]) throws {
         try createDirectory()
-        var temporaries: [String] = []
+        var staged: [AtomicFile.Staged] = []
         var backups: [String?] = []
         var renamed = 0
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
@@ -70,13 +72,13 @@ public struct AtomicFileSet: Sendable {
                     _ = unlink(target)
                 }
             }
-            for temporary in temporaries[renamed...] { _ = unlink(temporary) }
+            for file in staged[renamed...] { file.discard() }
             for case let backup? in backups[renamed...] { _ = unlink(backup) }
         }
 
         do {
             for file in files {
-                temporaries.append(try writeTemporary(file))
+                staged.append(try stage(file))
             }
             for file in files {
                 let target = path(file.name)
@@ -89,10 +91,11 @@ public struct AtomicFileSet: Sendable {
                     throw SecurityError(.fileSystem, "cannot keep the previous version: \(String(cString: strerror(errno)))", path: target)
                 }
             }
-            for (index, file) in files.enumerated() {
-                let target = path(file.name)
-                guard rename(temporaries[index], target) == 0 else {
-                    throw SecurityError(.fileSystem, "cannot replace the file: \(String(cString: strerror(errno)))", path: target)
+            for file in staged {
+                do {
+                    try file.rename()
+                } catch {
+                    throw SecurityError(.fileSystem, "cannot replace the file", path: file.path, underlying: error)
                 }
                 renamed += 1
             }
@@ -100,7 +103,7 @@ public struct AtomicFileSet: Sendable {
             cleanUp()
             throw error
         }
-        _ = fsyncDirectory()
+        _ = try? AtomicFile.syncDirectory(directory)
         for (index, file) in files.enumerated() {
             guard let backup = backups[index] else { continue }
             if let suffix = backupSuffix {
@@ -111,41 +114,14 @@ public struct AtomicFileSet: Sendable {
         }
     }
 
-    private func writeTemporary(_ file: File) throws -> String {
-        let suffix = randomBytes(6).map { String(format: "%02x", $0) }.joined()
-        let temporary = (directory as NSString).appendingPathComponent(".\(file.name).flinkctl-tmp-\(suffix)")
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            throw SecurityError(.fileSystem, "cannot write into the directory: \(String(cString: strerror(errno)))", path: directory)
+    /// The file on disk under a temporary name, through the one atomic write.
+    private func stage(_ file: File) throws -> AtomicFile.Staged {
+        let target = (directory as NSString).appendingPathComponent(file.name)
+        do {
+            return try AtomicFile.stage(file.contents, for: target, mode: mode)
+        } catch {
+            throw SecurityError(.fileSystem, "cannot write \(file.name)", path: directory, underlying: error)
         }
-        var failure: Int32 = 0
-        file.contents.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == 0, fchmod(fd, mode) != 0 { failure = errno }
-        if failure == 0, fsync(fd) != 0 { failure = errno }
-        close(fd)
-        if failure != 0 {
-            unlink(temporary)
-            throw SecurityError(.fileSystem, "cannot write \(file.name): \(String(cString: strerror(failure)))", path: directory)
-        }
-        return temporary
-    }
-
-    private func fsyncDirectory() -> Bool {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return fsync(fd) == 0
     }
 
     static func describe(_ error: Error) -> String {
@@ -154,15 +130,4 @@ public struct AtomicFileSet: Sendable {
         }
         return (error as NSError).localizedDescription
     }
-}
-
-/// `write(2)`, named apart from `AtomicFileSet.write(_:)`.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #elseif canImport(Musl)
-    return Musl.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
 }

@@ -1,3 +1,4 @@
+import FlinkctlBase
 import Foundation
 
 /// Fills the `security.ssl.*` keys of a Flink configuration file, keeping every other line as it was.
@@ -8,10 +9,17 @@ import Foundation
 /// mapping is not edited (two spellings of one key would be ambiguous): the user is told to remove it.
 public struct FlinkSSLConfiguration: Sendable {
     public enum Dialect: Sendable {
-        /// `config.yaml`: values are single-quoted YAML scalars.
+        /// `config.yaml`: values are double-quoted YAML scalars (`FlinkConfigWriter`).
         case yaml
         /// `flink-conf.yaml`: values are taken verbatim up to a `#`.
         case legacyFlat
+
+        var format: FlinkConfigWriter.Format {
+            switch self {
+            case .yaml: .yaml
+            case .legacyFlat: .legacyFlat
+            }
+        }
     }
 
     public var keystorePath: String
@@ -64,7 +72,7 @@ public struct FlinkSSLConfiguration: Sendable {
 
         var missing: [String] = []
         for (key, value, secret) in entries {
-            let line = "\(key): \(try Self.render(value, dialect: dialect, secret: secret, key: key))"
+            let line = try Self.line(key: key, value: value, dialect: dialect, secret: secret)
             if let index = lines.firstIndex(where: { Self.topLevelKey(of: $0) == key }) {
                 lines[index] = line
                 // A key written twice would leave Flink to pick one: drop later duplicates.
@@ -142,20 +150,15 @@ public struct FlinkSSLConfiguration: Sendable {
         }
     }
 
-    static func render(_ value: String, dialect: Dialect, secret: Bool, key: String) throws -> String {
-        switch dialect {
-        case .yaml:
-            if value == "true" || value == "false" { return value }
-            return "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
-        case .legacyFlat:
-            guard !value.contains("#"), !value.contains("\n"), value.trimmingCharacters(in: .whitespaces) == value else {
-                let what = secret ? "the password" : "'\(value)'"
-                throw SecurityError(
-                    .invalidArgument,
-                    "\(what) cannot be written to flink-conf.yaml for \(key): that format cuts values at '#' and trims spaces"
-                )
-            }
-            return value
+    /// `key: value` through the one writer of Flink configuration lines. A value
+    /// that `flink-conf.yaml` cannot hold (a `#`, a line break, spaces at either
+    /// end) is refused there, and a password is not named in the message.
+    static func line(key: String, value: String, dialect: Dialect, secret: Bool) throws -> String {
+        do {
+            return try FlinkConfigWriter.line(key: key, value: value, format: dialect.format)
+        } catch let error as FlinkConfigWriter.Unrepresentable {
+            let what = secret ? "the password" : "'\(value)'"
+            throw SecurityError(.invalidArgument, "\(what) cannot be written to flink-conf.yaml for \(key): \(error.reason)")
         }
     }
 }
