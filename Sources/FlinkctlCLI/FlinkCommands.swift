@@ -226,6 +226,18 @@ func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
 }
 
+/// A savepoint or checkpoint location as Flink takes it: a URI with a
+/// scheme (`webhdfs://…`, `hdfs:///…`, `s3://…`, `file:/…`) passes through
+/// unchanged; a plain path is made absolute against the current directory.
+func stateLocation(_ text: String) -> String {
+    if let colon = text.firstIndex(of: ":"), colon != text.startIndex,
+       text[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }),
+       text[..<colon].first!.isLetter {
+        return text
+    }
+    return absolute(text)
+}
+
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List Flink deployments on the cluster and their jobs.")
     @OptionGroup var cluster: ClusterOptions
@@ -273,7 +285,7 @@ struct CancelCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let done = try cluster.lifecycle().cancel(name, savepointDirectory: savepoint.map(absolute))
+            let done = try cluster.lifecycle().cancel(name, savepointDirectory: savepoint.map(stateLocation))
             if let location = done.savepoint {
                 print("Savepoint: \(location)")
             } else if let job = done.job {
@@ -315,7 +327,7 @@ struct RedeployCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let done = try cluster.lifecycle().redeploy(name, savepointDirectory: absolute(savepoint), overrides: flink.options)
+            let done = try cluster.lifecycle().redeploy(name, savepointDirectory: stateLocation(savepoint), overrides: flink.options)
             print("Redeployed \(name) from the savepoint: \(done.status.diagnostics ?? "")")
         }
     }
@@ -329,7 +341,7 @@ struct SavepointCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            print("Savepoint: \(try cluster.lifecycle().savepoint(name, directory: absolute(directory)))")
+            print("Savepoint: \(try cluster.lifecycle().savepoint(name, directory: stateLocation(directory)))")
         }
     }
 }

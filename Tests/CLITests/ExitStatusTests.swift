@@ -115,3 +115,18 @@ import YarnLocal
         }
     }
 }
+
+/// Savepoint and checkpoint locations reach Flink as given when they are
+/// URIs; only a plain path is made absolute.
+@Suite struct StateLocationTests {
+    @Test func urisPassThroughPlainPathsBecomeAbsolute() {
+        for uri in ["webhdfs://127.0.0.1:8088/user/alice/sp", "hdfs:///sp", "hdfs://nn:8020/sp", "s3://bucket/sp",
+                    "file:/tmp/sp", "file:///tmp/sp", "/tmp/sp"] {
+            #expect(stateLocation(uri) == uri, "\(uri)")
+        }
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(stateLocation("savepoints") == cwd + "/savepoints")
+        #expect(stateLocation("./a:b") == cwd + "/./a:b", "a colon after a slash is part of a path")
+        #expect(stateLocation(":x") == cwd + "/:x")
+    }
+}
