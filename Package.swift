@@ -98,7 +98,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Hadoop", "HTTPTransport"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "Hadoop", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
-        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "DeploymentModel", "Hadoop", "FlinkctlBase", "FlinkctlSecurity", "TestSupport"]),
+        .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "DeploymentModel", "Hadoop", "FlinkctlBase", "FlinkctlSecurity", "YarnLocal", "TestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "DeploymentModel", "FlinkctlBase", "Hadoop", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FlinkctlCLI", "FlinkctlBase", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "FlinkctlSecurity", "YarnLocal", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),

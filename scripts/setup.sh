@@ -11,6 +11,7 @@ APT_PACKAGES=(
   unzip                                         # reading a job jar's manifest
   krb5-kdc krb5-admin-server krb5-user          # a real MIT KDC for the Kerberos tests; kinit/klist as peers
   gcc python3-dev                               # builds the gssapi wheel for requests-gssapi
+  zookeeper                                     # JobManager HA: local start --zookeeper, the HA tests
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -47,27 +48,33 @@ fi
 mkdir -p "$HOME/.flinkctl"
 echo "$FLINK_DIST" > "$HOME/.flinkctl/flink-home"
 
-# Apache Hadoop 3.3.4's own client jars, as a real peer of the embedded
-# cluster's WebHDFS (`hadoop fs`, i.e. FsShell over WebHdfsFileSystem). They
-# come inside PyPI's pyspark==3.5.8 source archive (317 MB, downloaded once);
-# only the four jars are kept, under ~/.flinkctl/.
-HADOOP_CLIENT="$HOME/.flinkctl/hadoop-3.3.4-client"
+# Apache Hadoop 3.3.4's own client jars: a real peer of the embedded
+# cluster's WebHDFS (`hadoop fs`, i.e. FsShell over WebHdfsFileSystem), and the
+# Hadoop that the embedded cluster's node offers its containers (Flink reaches
+# hdfs:// and webhdfs:// through it). They come inside PyPI's pyspark==3.5.8
+# source archive (317 MB, downloaded once); only the four jars are kept, laid
+# out as a Hadoop installation (share/hadoop/common/lib/), under ~/.flinkctl/,
+# and recorded in ~/.flinkctl/hadoop-home, where `flinkctl local start` looks
+# when no --hadoop-home is given.
+HADOOP_HOME_DIR="$HOME/.flinkctl/hadoop-3.3.4"
+HADOOP_LIB="$HADOOP_HOME_DIR/share/hadoop/common/lib"
 HADOOP_JARS=(hadoop-client-api-3.3.4.jar hadoop-client-runtime-3.3.4.jar jcl-over-slf4j-2.0.7.jar slf4j-api-2.0.7.jar)
-if ! (cd "$HADOOP_CLIENT" 2>/dev/null && ls "${HADOOP_JARS[@]}" >/dev/null 2>&1); then
-  echo "setup: installing Apache Hadoop 3.3.4's client jars into $HADOOP_CLIENT (from pyspark==3.5.8's source archive)"
+if ! (cd "$HADOOP_LIB" 2>/dev/null && ls "${HADOOP_JARS[@]}" >/dev/null 2>&1); then
+  echo "setup: installing Apache Hadoop 3.3.4's client jars into $HADOOP_HOME_DIR (from pyspark==3.5.8's source archive)"
   DOWNLOADS="$HOME/.flinkctl/downloads"
   mkdir -p "$DOWNLOADS"
   if [ ! -f "$DOWNLOADS/pyspark-3.5.8.tar.gz" ]; then
     .venv/bin/pip download -q --disable-pip-version-check --no-deps --no-binary :all: pyspark==3.5.8 -d "$DOWNLOADS.partial"
     mv "$DOWNLOADS.partial/pyspark-3.5.8.tar.gz" "$DOWNLOADS/" && rm -rf "$DOWNLOADS.partial"
   fi
-  rm -rf "$HADOOP_CLIENT.partial"
-  mkdir -p "$HADOOP_CLIENT.partial"
-  tar -xzf "$DOWNLOADS/pyspark-3.5.8.tar.gz" -C "$HADOOP_CLIENT.partial" --strip-components=3 \
+  rm -rf "$HADOOP_HOME_DIR.partial"
+  mkdir -p "$HADOOP_HOME_DIR.partial/share/hadoop/common/lib" "$HADOOP_HOME_DIR.partial/etc/hadoop"
+  tar -xzf "$DOWNLOADS/pyspark-3.5.8.tar.gz" -C "$HADOOP_HOME_DIR.partial/share/hadoop/common/lib" --strip-components=3 \
     "${HADOOP_JARS[@]/#/pyspark-3.5.8/deps/jars/}"
-  rm -rf "$HADOOP_CLIENT"
-  mv "$HADOOP_CLIENT.partial" "$HADOOP_CLIENT"
+  rm -rf "$HADOOP_HOME_DIR"
+  mv "$HADOOP_HOME_DIR.partial" "$HADOOP_HOME_DIR"
 fi
+echo "$HADOOP_HOME_DIR" > "$HOME/.flinkctl/hadoop-home"
 
 # The Java runner that executes SQL scripts as Flink applications.
 deploy/sql-runner/build.sh "$FLINK_DIST" "$HOME/.flinkctl/flinkctl-sql-runner.jar" >/dev/null

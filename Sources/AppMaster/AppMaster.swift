@@ -34,6 +34,48 @@ public struct AppMaster {
         let deployment = try Deployment.load(stagingDirectory: staging, workDir: workDir)
         let session = try login(deployment)
         let area = try stagingArea(deployment, session: session)
+        let services = ServicesClient(endpoint: try resourceManagerEndpoint(deployment, session: session))
+        var config = deployment.configuration
+        let ha = HighAvailability(config)
+
+        // A restart of the jobmanager component. Without HA the new JobManager
+        // would run the job again from its beginning and write its output
+        // again: the deployment ends FAILED instead, saying why. With HA it
+        // recovers the job, within the attempts Flink's YARN options allow.
+        var attempts = JobManagerAttempts.read(from: area) ?? JobManagerAttempts()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let attempt = JobManagerAttempts.Attempt(number: (attempts.attempts.last?.number ?? 0) + 1,
+                                                 containerId: environment["CONTAINER_ID"], started: now)
+        attempts.attempts.append(attempt)
+        try attempts.write(to: area)
+        if attempt.number > 1 {
+            let reason = attempts.lastFailure ?? "the JobManager was lost"
+            log("attempt \(attempt.number): the previous one ended: \(reason)")
+            guard ha != nil else {
+                return fail(deployment, services: services, area: area,
+                            "the JobManager was lost (\(reason)); without high availability it is not started again, as the job would run from its beginning and write its output again: \(HighAvailability.howToEnable)")
+            }
+            let interval = HighAvailability.validityInterval(config)
+            let recent = attempts.attempts.dropLast().filter { interval < 0 || now - $0.started <= interval }.count + 1
+            let allowed = HighAvailability.maxAttempts(config)
+            guard recent <= allowed else {
+                return fail(deployment, services: services, area: area,
+                            "the JobManager failed \(recent - 1) times within yarn.application-attempt-failures-validity-interval (\(interval) ms), more than yarn.application-attempts=\(allowed) allows; the last: \(reason)")
+            }
+        }
+
+        // The node's Hadoop: Flink reaches hdfs:// and webhdfs:// through it.
+        // With HDFS staging and no directory of its own, a job checkpoints
+        // beside its staged files; a path that needs Hadoop on a node without
+        // it fails now, not minutes later inside the JVM.
+        let hadoop = NodeHadoop.find(environment: environment, override: deployment.hadoopClasspath)
+        if let hadoop { log("Hadoop on this node from \(hadoop.source)") }
+        defaultCheckpointDirectory(&config, deployment: deployment, hadoop: hadoop)
+        if hadoop == nil, let needing = NodeHadoop.pathNeedingHadoop(in: config) {
+            return fail(deployment, services: services, area: area,
+                        "\(needing.key) is \(needing.value), but this node has no Hadoop for Flink to reach it: \(NodeHadoop.howToProvide)")
+        }
+
         let archiveDirectory = archiveDirectory(deployment, workDir: workDir)
         let logDir = environment["LOG_DIRS"]?.split(separator: ",").first.map(String.init) ?? workDir
         let host = environment["NM_HOST"] ?? "127.0.0.1"
@@ -42,7 +84,6 @@ public struct AppMaster {
         try FileManager.default.createDirectory(atPath: (workDir as NSString).appendingPathComponent("tmp"), withIntermediateDirectories: true)
 
         let rpcPort = try freePort(), restPort = try freePort()
-        var config = deployment.configuration
         config["jobmanager.rpc.address"] = host
         config["jobmanager.rpc.port"] = String(rpcPort)
         config["jobmanager.bind-host"] = host
@@ -54,19 +95,20 @@ public struct AppMaster {
         // HistoryServer) before it shuts down: the one record of a job's final
         // state that outlives a JobManager which stopped right after it.
         config["jobmanager.archive.fs.dir"] = "file://" + archiveDirectory
-        let command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
+        var command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
+        command.hadoopClasspath = hadoop?.classpath ?? []
+        command.environmentJavaOptions = environment["FLINK_ENV_JAVA_OPTS"]
         let argv = command.jobManager(deployment.mode, memory: try JobManagerMemory(configuration: config), configuration: config)
         let stderrPath = (logDir as NSString).appendingPathComponent("jobmanager.err")
         let pid = try spawnProcess(argv[0], arguments: Array(argv.dropFirst()), environment: environment,
                                    directory: workDir, stdout: (logDir as NSString).appendingPathComponent("jobmanager.out"),
                                    stderr: stderrPath, newSession: false)
-        log("started the JobManager (pid \(pid)), REST on \(host):\(restPort)")
+        log("started the JobManager (pid \(pid)), REST on \(host):\(restPort), attempt \(attempt.number)")
         JVMSignalForwarder.install(pid: pid)
 
         let address = JobManagerAddress(host: host, rpcPort: rpcPort, restPort: restPort, containerId: environment["CONTAINER_ID"])
         try area.write(Deployment.jobManagerFile, try JSONEncoder().encode(address))
 
-        let services = ServicesClient(endpoint: try resourceManagerEndpoint(deployment, session: session))
         if deployment.taskManagers > 0 {
             do {
                 try services.flex(deployment.name, component: "taskmanager", to: Int64(deployment.taskManagers))
@@ -75,8 +117,27 @@ public struct AppMaster {
                 log("cannot flex the taskmanager component: \(error)")
             }
         }
-        return try watch(pid: pid, deployment: deployment, address: address, services: services, area: area,
-                         archiveDirectory: archiveDirectory, stderrPath: stderrPath)
+        let code = try watch(pid: pid, deployment: deployment, address: address, services: services, area: area,
+                             archiveDirectory: archiveDirectory, stderrPath: stderrPath, highAvailability: ha != nil)
+        if code != 0 {
+            // Said for the next attempt, which reads it from the record.
+            var latest = JobManagerAttempts.read(from: area) ?? attempts
+            if let i = latest.attempts.lastIndex(where: { $0.number == attempt.number }) {
+                latest.attempts[i].failure = "the JobManager JVM exited with code \(code)"
+                try? latest.write(to: area)
+            }
+        }
+        return code
+    }
+
+    /// Ends the deployment FAILED for `reason` before any JobManager starts:
+    /// records the result where `status` reads it and stops the service.
+    func fail(_ deployment: Deployment, services: ServicesClient, area: StagingArea, _ reason: String) -> Int32 {
+        log(reason)
+        let previous = JobResult.read(from: area)
+        finish(JobResult(jobId: previous?.jobId, state: "FAILED", failure: reason), recorded: false,
+               deployment: deployment, services: services, area: area)
+        return 0
     }
 
     /// Logs in from the shipped keytab, if the deployment has one; the session
@@ -101,7 +162,8 @@ public struct AppMaster {
 
     /// Follows the JVM and, in application mode, the job, until both are done.
     func watch(pid: pid_t, deployment: Deployment, address: JobManagerAddress, services: ServicesClient,
-               area: StagingArea, archiveDirectory: String, stderrPath: String) throws -> Int32 {
+               area: StagingArea, archiveDirectory: String, stderrPath: String,
+               highAvailability: Bool) throws -> Int32 {
         let rest = try FlinkRESTClient(baseURL: address.restURL, options: .timeouts(connect: 1, total: 5))
         var lastJob: FlinkRESTClient.JobOverview? = nil
         var lastState = ""
@@ -111,8 +173,15 @@ public struct AppMaster {
             if waitpid(pid, &status, WNOHANG) == pid {
                 let code = exitCode(fromWaitStatus: status)
                 log("the JobManager exited with \(code)")
+                let archived = JobArchive.latest(in: archiveDirectory)
+                if highAvailability, code != 0, archived == nil, !recorded {
+                    // Lost, not ended: with HA a new attempt recovers the job
+                    // (YARN restarts the component on failure).
+                    log("the job did not end; a new attempt will recover it")
+                    return code
+                }
                 if case .application = deployment.mode {
-                    var result = JobArchive.latest(in: archiveDirectory)
+                    var result = archived
                         ?? JobResult(jobId: lastJob?.jid, state: "FAILED", failure: nil)
                     if result.state != "FINISHED" && result.failure == nil {
                         result.failure = Self.lastError(stderrPath) ?? "the JobManager exited with code \(code)"
@@ -164,6 +233,16 @@ public struct AppMaster {
             .filter { !$0.hasPrefix("\tat ") && !$0.hasPrefix("SLF4J") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         return lines.suffix(3).joined(separator: "\n")
     }
+}
+
+/// With HDFS staging, a node with Hadoop, and no directory of its own, a job
+/// checkpoints under its staging directory (`…/checkpoints`). Not yet with
+/// Kerberos (Hadoop's client would need delegation tokens from WebHDFS) nor
+/// over https (it would need the cluster's truststore).
+func defaultCheckpointDirectory(_ config: inout FlinkConfiguration, deployment: Deployment, hadoop: NodeHadoop?) {
+    guard hadoop != nil, config["execution.checkpointing.dir"] == nil, deployment.kerberos == nil,
+          case .webHDFS(let base, _) = deployment.staging, base.hasPrefix("http://") else { return }
+    config["execution.checkpointing.dir"] = deployment.staging.description + "/checkpoints"
 }
 
 /// Logs in from the keytab shipped with the deployment (nil without one).

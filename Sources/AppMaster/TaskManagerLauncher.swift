@@ -42,7 +42,11 @@ public struct TaskManagerLauncher {
         config["taskmanager.bind-host"] = host
         config["io.tmp.dirs"] = tmpDir
         if let id = env["CONTAINER_ID"] { config["taskmanager.resource-id"] = id }
-        let command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
+        let hadoop = NodeHadoop.find(environment: env, override: deployment.hadoopClasspath)
+        defaultCheckpointDirectory(&config, deployment: deployment, hadoop: hadoop)
+        var command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
+        command.hadoopClasspath = hadoop?.classpath ?? []
+        command.environmentJavaOptions = env["FLINK_ENV_JAVA_OPTS"]
         let argv = command.taskManager(memory: try TaskManagerMemory(configuration: config), configuration: config)
         let error = execProcess(argv[0], arguments: Array(argv.dropFirst()), environment: env)
         throw FlinkError(.java, "\(error)")

@@ -421,6 +421,10 @@ public final class DeployedFlink: @unchecked Sendable {
             s.jobState = r.state
             if includeFailure { s.failure = r.failure }
         }
+        if includeFailure, let area, let attempts = JobManagerAttempts.read(from: area), let last = attempts.attempts.last {
+            s.attempt = last.number
+            s.lastAttemptFailure = attempts.lastFailure
+        }
         return s
     }
 }
@@ -437,6 +441,10 @@ public struct DeploymentStatus: Codable, Sendable, Equatable {
     public var job: String?
     public var jobState: String?
     public var failure: String?
+    /// The jobmanager's attempt (1 until a JobManager is lost and started again).
+    public var attempt: Int?
+    /// Why the attempt before it ended.
+    public var lastAttemptFailure: String?
 
     public init(name: String, serviceState: String, application: String?, jobManagers: Int, taskManagers: Int,
                 taskManagersWanted: Int, rest: String? = nil, job: String? = nil, jobState: String? = nil, failure: String? = nil) {

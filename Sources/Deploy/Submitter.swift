@@ -31,6 +31,9 @@ public struct SubmitRequest: Sendable {
     /// Ship the Flink distribution into HDFS (once, cached) instead of naming
     /// the path it has on the client, where the nodes may have none.
     public var shipFlink = false
+    /// The Hadoop jars on the nodes (`--hadoop-classpath`), instead of what
+    /// the NodeManagers' environment says.
+    public var hadoopClasspath: String?
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
                 taskManagerMemory: String, queue: String?, overrides: [String], configFile: String?,
@@ -140,6 +143,7 @@ public struct Submitter: Sendable {
         if case .local(let dir) = location {
             config["execution.checkpointing.dir"] = config["execution.checkpointing.dir"] ?? "file://" + dir + "/checkpoints"
         }
+        Self.highAvailabilityDefaults(&config, location: location)
         if distribution.version.major < 2, let dir = config["execution.checkpointing.dir"] {
             config["state.checkpoints.dir"] = config["state.checkpoints.dir"] ?? dir
         }
@@ -149,6 +153,7 @@ public struct Submitter: Sendable {
                                     stagingDirectory: location.description, resourceManagerURLs: resourceManagerURLs, user: user,
                                     queue: request.queue)
         deployment.kerberos = kerberos
+        deployment.hadoopClasspath = request.hadoopClasspath
         deployment.sharedFiles = stager.shared.isEmpty ? nil : stager.shared
         if request.shipFlink { deployment.distributionArchive = try stager.putDistribution(distribution) }
         try stager.putRecord(deployment)
@@ -220,6 +225,12 @@ public struct Submitter: Sendable {
             new.configuration["security.kerberos.login.keytab"] = keytab
         }
         new.configuration[new.recoveryKey] = savepoint
+        // A new cluster id: the new JobManager starts from the savepoint, not
+        // from what the old one left in ZooKeeper.
+        if new.configuration["high-availability.cluster-id"] == old.staging.lastComponent {
+            new.configuration["high-availability.cluster-id"] = nil
+        }
+        Self.highAvailabilityDefaults(&new.configuration, location: location)
         for o in overrides {
             let (k, v) = try FlinkConfiguration.parseOverride(o)
             new.configuration[k] = v
@@ -243,6 +254,23 @@ public struct Submitter: Sendable {
         return (new, status)
     }
 
+    /// With JobManager HA: a cluster id of the deployment's own (its staging
+    /// directory's name), so that deployments never share ZooKeeper state, and
+    /// HA metadata beside the staged files unless the user names a place.
+    static func highAvailabilityDefaults(_ config: inout FlinkConfiguration, location: StagingLocation) {
+        guard HighAvailability(config) != nil else { return }
+        config["high-availability.cluster-id"] = config["high-availability.cluster-id"] ?? location.lastComponent
+        // A new JobManager waits for the lost one's ZooKeeper session to
+        // expire before it leads: 10 s rather than Flink's 60 s.
+        config["high-availability.zookeeper.client.session-timeout"] = config["high-availability.zookeeper.client.session-timeout"] ?? "10000"
+        if config["high-availability.storageDir"] == nil {
+            switch location {
+            case .local(let dir): config["high-availability.storageDir"] = "file://" + dir + "/ha"
+            case .webHDFS: config["high-availability.storageDir"] = location.description + "/ha"
+            }
+        }
+    }
+
     /// Whether a savepoint path (`file:/…`, a plain path, `hdfs://…`) lies
     /// inside a staging location, which then must not be removed.
     public static func savepoint(_ savepoint: String, isInside location: StagingLocation) -> Bool {
@@ -252,8 +280,8 @@ public struct Submitter: Sendable {
                 : savepoint.hasPrefix("file:") ? String(savepoint.dropFirst(5)) : savepoint
             return path.hasPrefix(dir + "/")
         case .webHDFS(_, let dir):
-            guard savepoint.hasPrefix("hdfs://") else { return false }
-            let rest = savepoint.dropFirst(7)
+            guard let scheme = ["hdfs://", "webhdfs://", "swebhdfs://"].first(where: { savepoint.hasPrefix($0) }) else { return false }
+            let rest = savepoint.dropFirst(scheme.count)
             let path = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? ""
             return path.hasPrefix(dir + "/")
         }

@@ -8,6 +8,7 @@ public struct Deployment: Codable, Sendable {
     public static let fileName = "deployment.json"
     public static let jobManagerFile = "jobmanager.json"
     public static let resultFile = "result.json"
+    public static let attemptsFile = "attempts.json"
 
     public var name: String
     public var distribution: FlinkDistribution
@@ -32,6 +33,9 @@ public struct Deployment: Codable, Sendable {
     /// With `--ship-flink`, the HDFS path of the distribution's archive: the
     /// service's TARBALL artifact, unpacked by YARN into each container's `lib/`.
     public var distributionArchive: String?
+    /// `submit --hadoop-classpath`: the Hadoop jars on the nodes, instead of
+    /// what the NodeManager's environment says (`NodeHadoop`).
+    public var hadoopClasspath: String?
 
     public struct KerberosLogin: Codable, Sendable, Equatable {
         public var keytab: String
@@ -144,4 +148,68 @@ public struct JobResult: Codable, Sendable, Equatable {
     public static func read(from area: StagingArea) -> JobResult? {
         area.read(Deployment.resultFile).flatMap { try? JSONDecoder().decode(JobResult.self, from: $0) }
     }
+}
+
+/// The jobmanager component's attempts, as the appmaster of each records
+/// them in the staging directory (`attempts.json`): a container that starts
+/// while an earlier attempt is on record is a restart after a failure.
+public struct JobManagerAttempts: Codable, Sendable, Equatable {
+    public struct Attempt: Codable, Sendable, Equatable {
+        public var number: Int
+        public var containerId: String?
+        /// Milliseconds since the epoch.
+        public var started: Int64
+        /// Why it ended, when its appmaster lived to say so.
+        public var failure: String?
+        public init(number: Int, containerId: String?, started: Int64, failure: String? = nil) {
+            self.number = number
+            self.containerId = containerId
+            self.started = started
+            self.failure = failure
+        }
+    }
+
+    public var attempts: [Attempt] = []
+    public init(attempts: [Attempt] = []) { self.attempts = attempts }
+
+    public static func read(from area: StagingArea) -> JobManagerAttempts? {
+        area.read(Deployment.attemptsFile).flatMap { try? JSONDecoder().decode(JobManagerAttempts.self, from: $0) }
+    }
+
+    public func write(to area: StagingArea) throws {
+        try area.write(Deployment.attemptsFile, try JSONEncoder().encode(self))
+    }
+
+    /// Why the last attempt before the current one ended, in words.
+    public var lastFailure: String? {
+        guard attempts.count > 1 else { return nil }
+        let previous = attempts[attempts.count - 2]
+        return previous.failure ?? "its container \(previous.containerId ?? "") was lost (its processes were killed, or its node)"
+    }
+}
+
+/// Flink's JobManager high availability, as its configuration asks for it.
+public struct HighAvailability: Sendable, Equatable {
+    public var type: String
+
+    /// `high-availability.type` (Flink 1.x: `high-availability`): NONE unless it names a service.
+    public init?(_ configuration: FlinkConfiguration) {
+        let value = (configuration["high-availability.type"] ?? configuration["high-availability"] ?? "NONE")
+        guard !value.isEmpty, value.uppercased() != "NONE" else { return nil }
+        type = value
+    }
+
+    /// `yarn.application-attempts` (Flink's default with HA: 2).
+    public static func maxAttempts(_ configuration: FlinkConfiguration) -> Int {
+        configuration["yarn.application-attempts"].flatMap { Int($0) }.map { max(1, $0) } ?? 2
+    }
+
+    /// `yarn.application-attempt-failures-validity-interval` in ms (Flink's
+    /// default 10 000; -1 counts every failure).
+    public static func validityInterval(_ configuration: FlinkConfiguration) -> Int64 {
+        configuration["yarn.application-attempt-failures-validity-interval"].flatMap { Int64($0) } ?? 10_000
+    }
+
+    /// How to turn it on, for messages.
+    public static let howToEnable = "turn high availability on: -D high-availability.type=zookeeper -D high-availability.zookeeper.quorum=HOST:PORT -D high-availability.storageDir=URI"
 }

@@ -56,6 +56,13 @@ public enum StagingLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The last component of its path (a deployment's `NAME-STAMP`).
+    public var lastComponent: String {
+        switch self {
+        case .local(let path), .webHDFS(_, let path): return (path as NSString).lastPathComponent
+        }
+    }
+
     /// The parent of this location.
     public var parent: StagingLocation {
         switch self {

@@ -23,6 +23,14 @@ public struct FlinkProcessCommand: Sendable {
     public var logDirectory: String
     /// Extra jars (the user's job) put on the class path after lib/.
     public var userJars: [String] = []
+    /// The node's Hadoop (its configuration directory and jars, see
+    /// `HadoopClasspath`), put on the class path last, as Flink's YARN
+    /// integration does.
+    public var hadoopClasspath: [String] = []
+    /// JVM options for both kinds of process: `FLINK_ENV_JAVA_OPTS` from the
+    /// container's environment when set (as Flink's `bin/config.sh` reads it),
+    /// else the configuration's `env.java.opts.all`.
+    public var environmentJavaOptions: String?
 
     public init(java: String, distribution: FlinkDistribution, configDirectory: String, logDirectory: String) {
         self.java = java
@@ -31,12 +39,16 @@ public struct FlinkProcessCommand: Sendable {
         self.logDirectory = logDirectory
     }
 
-    var classpath: String { (distribution.libJars() + userJars).joined(separator: ":") }
+    var classpath: String { (distribution.libJars() + userJars + hadoopClasspath).joined(separator: ":") }
 
-    func common(logName: String, extraOptions: String?) -> [String] {
+    /// Java 17's module options, then `env.java.opts.all` (or
+    /// `FLINK_ENV_JAVA_OPTS`), then the process kind's own options, each given once.
+    func common(logName: String, extraOptions: String?, configuration: FlinkConfiguration) -> [String] {
         var args = FlinkConfiguration.java17ModuleOptions
-        if let extra = extraOptions, !extra.isEmpty {
-            args += extra.split(separator: " ").map(String.init)
+        for options in [environmentJavaOptions ?? configuration["env.java.opts.all"], extraOptions] {
+            for option in (options ?? "").split(separator: " ").map(String.init) where !args.contains(option) {
+                args.append(option)
+            }
         }
         args += [
             "-Dlog.file=" + (logDirectory as NSString).appendingPathComponent(logName),
@@ -48,7 +60,8 @@ public struct FlinkProcessCommand: Sendable {
 
     public func jobManager(_ mode: JobManagerMode, memory: JobManagerMemory, configuration: FlinkConfiguration) -> [String] {
         var argv = [java] + memory.jvmArguments
-        argv += common(logName: "jobmanager.log", extraOptions: configuration["env.java.opts.jobmanager"])
+        argv += common(logName: "jobmanager.log", extraOptions: configuration["env.java.opts.jobmanager"],
+                       configuration: configuration)
         argv += ["-classpath", classpath, mode.mainClass, "--configDir", configDirectory]
         for (k, v) in memory.dynamicProperties { argv += ["-D", "\(k)=\(v)"] }
         if case .application(let jobClass, let arguments) = mode {
@@ -59,7 +72,8 @@ public struct FlinkProcessCommand: Sendable {
 
     public func taskManager(memory: TaskManagerMemory, configuration: FlinkConfiguration) -> [String] {
         var argv = [java] + memory.jvmArguments
-        argv += common(logName: "taskmanager.log", extraOptions: configuration["env.java.opts.taskmanager"])
+        argv += common(logName: "taskmanager.log", extraOptions: configuration["env.java.opts.taskmanager"],
+                       configuration: configuration)
         argv += ["-classpath", classpath, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                  "--configDir", configDirectory]
         for (k, v) in memory.dynamicProperties { argv += ["-D", "\(k)=\(v)"] }

@@ -70,6 +70,8 @@ struct DeploymentOptions: ParsableArguments {
     @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution. Default: FLINK_HOME, then the one scripts/setup.sh installed.", valueName: "DIR"))
     var flinkDist: String?
     @OptionGroup var staging: StagingOption
+    @Option(name: .customLong("hadoop-classpath"), help: ArgumentHelp("The Hadoop jars on the cluster's nodes, as a class path (dir/* allowed), for Flink to reach hdfs:// and webhdfs://. Default: what the NodeManagers give each container (HADOOP_CLASSPATH, else HADOOP_COMMON_HOME and HADOOP_CONF_DIR).", valueName: "CP"))
+    var hadoopClasspath: String?
 
     func validate() throws {
         guard taskmanagers >= 1 else { throw ValidationError("--taskmanagers must be at least 1") }
@@ -85,6 +87,7 @@ struct DeploymentOptions: ParsableArguments {
             fromSavepoint: fromSavepoint, flinkDist: flinkDist, stagingRoot: staging.root,
             sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: cluster.keytab.map(absolute), principal: cluster.principal)
         request.shipFlink = staging.shipFlink
+        request.hadoopClasspath = hadoopClasspath
         return request
     }
 }
@@ -271,6 +274,9 @@ struct StatusCommand: ParsableCommand {
             print("  containers: jobmanager \(report.jobManagers)/1, taskmanagers \(report.taskManagers)/\(report.taskManagersWanted)")
             print("  job: \(report.job ?? "-") \(report.jobState ?? "")")
             if let rest = report.rest { print("  Flink REST: \(rest)") }
+            if let attempt = report.attempt, attempt > 1 {
+                print("  JobManager attempt \(attempt); the previous one ended: \(report.lastAttemptFailure ?? "unknown")")
+            }
             if let f = report.failure { print("  failure: \(f)") }
         }
     }

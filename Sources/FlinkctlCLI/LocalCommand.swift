@@ -2,6 +2,7 @@ import ArgumentParser
 import Deploy
 import ProcessSpawn
 import FlinkctlBase
+import Flink
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -77,6 +78,28 @@ struct LocalCommand: ParsableCommand {
             return overflow ? nil : bytes
         }
 
+        @Option(name: .customLong("hadoop-home"), help: ArgumentHelp("The Hadoop installation the node offers its containers (jars under share/hadoop/common/lib), as a NodeManager does through HADOOP_COMMON_HOME and HADOOP_CONF_DIR; Flink reaches hdfs:// and webhdfs:// through it. Default: the one scripts/setup.sh installed (~/.flinkctl/hadoop-home); 'none' for a node without Hadoop.", valueName: "DIR"))
+        var hadoopHome: String?
+
+        /// `--hadoop-home`, else the installed one if there is one; nil: none.
+        func resolvedHadoopHome() throws -> String? {
+            if hadoopHome == "none" { return nil }
+            guard let dir = hadoopHome ?? LocalDefaults.installedHadoopHome() else { return nil }
+            let absolute = dir.hasPrefix("/") ? dir : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(dir)
+            let home = (absolute as NSString).standardizingPath
+            let env = ["HADOOP_COMMON_HOME": home, "HADOOP_CONF_DIR": home + "/etc/hadoop"]
+            guard NodeHadoop.find(environment: env) != nil else {
+                throw Failure(.input, "--hadoop-home \(dir): no Hadoop jars under \(home)/share/hadoop/common or its lib/ (run scripts/setup.sh, or give a Hadoop installation)")
+            }
+            return home
+        }
+
+        @Flag(name: .long, help: "Start a ZooKeeper (Debian's zookeeper package) beside the cluster, for JobManager high availability; `local stop` stops it. Its address is printed and kept in the cluster's record.")
+        var zookeeper = false
+
+        @Option(name: .customLong("zookeeper-port"), help: "Port for --zookeeper; 0 picks a free one.")
+        var zookeeperPort: Int = 0
+
         @OptionGroup var kerberos: LocalKerberosOptions
         @OptionGroup var tls: LocalTLSOptions
 
@@ -85,6 +108,7 @@ struct LocalCommand: ParsableCommand {
             try tls.check()
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard memoryMB > 0, memoryMB <= 1 << 30 else { throw ValidationError("--memory-mb must be between 1 and \(1 << 30)") }
+            guard (0...65535).contains(zookeeperPort) else { throw ValidationError("--zookeeper-port must be between 0 and 65535") }
             guard vcores > 0, vcores <= 1 << 20 else { throw ValidationError("--vcores must be between 1 and \(1 << 20)") }
             if let storeQuota, Self.parseSize(storeQuota) == nil {
                 throw ValidationError("--store-quota: '\(storeQuota)' is not a size; give bytes, or a number with K, M, G or T (e.g. 20G)")
@@ -100,6 +124,8 @@ struct LocalCommand: ParsableCommand {
             try runReporting { try kerberos.apply(to: &config) }
             try runSecurity { try tls.apply(to: &config) }
             config.storeQuota = storeQuota.flatMap(Self.parseSize)
+            try runReporting { config.hadoopHome = try resolvedHadoopHome() }
+            if zookeeper { config.zooKeeper = zookeeperPort }
             // The keystore's password has been read: it leaves the cluster
             // process's environment, so that nothing started from here can see
             // it, and is wiped where it was, so /proc/PID/environ shows it no more.
@@ -130,6 +156,8 @@ struct LocalCommand: ParsableCommand {
             let args = [exe, "local", "start", "--foreground", "--dir", dir, "--port", String(port), "--host", host,
                         "--memory-mb", String(memoryMB), "--vcores", String(vcores)] + kerberos.arguments + tls.arguments
                 + (storeQuota.map { ["--store-quota", $0] } ?? [])
+                + ["--hadoop-home", (try resolvedHadoopHome()) ?? "none"]
+                + (zookeeper ? ["--zookeeper", "--zookeeper-port", String(zookeeperPort)] : [])
             let pid: Int32
             do {
                 pid = try spawnProcess(exe, arguments: Array(args.dropFirst()), environment: ProcessInfo.processInfo.environment,
@@ -156,6 +184,9 @@ struct LocalCommand: ParsableCommand {
                 print("Embedded YARN cluster running at \(info.url) (pid \(pid), \(info.memoryMB) MB, \(info.vcores) vcores)")
                 print("Directory: \(dir)")
                 print("Log: \(logFile)")
+                if let zk = info.zooKeeper {
+                    print("ZooKeeper: \(zk) (for -D high-availability.type=zookeeper -D high-availability.zookeeper.quorum=\(zk))")
+                }
                 return
             }
             kill(pid, SIGTERM)

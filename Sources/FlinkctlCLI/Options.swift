@@ -109,6 +109,15 @@ enum LocalDefaults {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         return (home as NSString).appendingPathComponent(".flinkctl/local")
     }
+
+    /// The Hadoop installation scripts/setup.sh recorded in ~/.flinkctl/hadoop-home, if it is there.
+    static func installedHadoopHome() -> String? {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        guard let data = FileManager.default.contents(atPath: (home as NSString).appendingPathComponent(".flinkctl/hadoop-home")) else { return nil }
+        let dir = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        var isDir: ObjCBool = false
+        return !dir.isEmpty && FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue ? dir : nil
+    }
 }
 
 func printError(_ s: String) {

@@ -18,6 +18,8 @@ public struct ClusterProcessInfo: Codable, Sendable, Equatable {
     public var startedOn: Int64
     public var memoryMB: Int64
     public var vcores: Int
+    /// `HOST:PORT` of the ZooKeeper started beside the cluster (`--zookeeper`).
+    public var zooKeeper: String?
 
     public static func path(directory: String) -> String {
         (directory as NSString).appendingPathComponent("cluster.json")
@@ -56,6 +58,14 @@ public struct ClusterDaemon: Sendable {
         let lock = try DirectoryLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
 
+        // ZooKeeper for JobManager HA, beside the cluster and stopped with it.
+        let zooKeeper = try configuration.zooKeeper.map { port in
+            try ZooKeeperServer.start(directory: (dir as NSString).appendingPathComponent("zookeeper"),
+                                      host: configuration.nodeHost, port: port)
+        }
+        defer { zooKeeper?.stop() }
+        if let zooKeeper { logger.notice("ZooKeeper running", metadata: ["quorum": "\(zooKeeper.quorum)"]) }
+
         let cluster = try LocalCluster(configuration: configuration, logger: logger)
         await cluster.recover()
         try await cluster.persistIfNeeded()
@@ -84,9 +94,15 @@ public struct ClusterDaemon: Sendable {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 await cluster.setHTTPPort(port)
+                if config.hadoopHome != nil {
+                    do { try writeHadoopConfiguration(config, port: port) } catch {
+                        logger.error("cannot write the node's Hadoop configuration", metadata: ["error": "\(error)"])
+                    }
+                }
                 let info = ClusterProcessInfo(pid: getpid(), url: "\(config.scheme)://\(config.nodeHost):\(port)",
                                               host: config.host, port: port, directory: dir, startedOn: nowMillis(),
-                                              memoryMB: config.memoryMB, vcores: config.vcores)
+                                              memoryMB: config.memoryMB, vcores: config.vcores,
+                                              zooKeeper: zooKeeper?.quorum)
                 if let data = try? JSONEncoder().encode(info) {
                     try? AtomicFile.write(data, to: ClusterProcessInfo.path(directory: dir), mode: 0o644)
                 }
@@ -162,4 +178,23 @@ final class DirectoryLock: Sendable {
         }
         return errno == EWOULDBLOCK
     }
+}
+
+/// The node's Hadoop configuration, as a NodeManager's HADOOP_CONF_DIR holds
+/// it: `fs.defaultFS` is this cluster's WebHDFS (on the REST port), and the
+/// authentication is the cluster's.
+func writeHadoopConfiguration(_ config: LocalClusterConfiguration, port: Int) throws {
+    let scheme = config.tls == nil ? "webhdfs" : "swebhdfs"
+    let properties = [
+        ("fs.defaultFS", "\(scheme)://\(config.nodeHost):\(port)"),
+        ("hadoop.security.authentication", config.kerberos == nil ? "simple" : "kerberos"),
+    ]
+    var xml = "<?xml version=\"1.0\"?>\n<!-- Written by flinkctl local start: the embedded node's Hadoop configuration. -->\n<configuration>\n"
+    for (name, value) in properties {
+        xml += "  <property><name>\(name)</name><value>\(value)</value></property>\n"
+    }
+    xml += "</configuration>\n"
+    let dir = config.hadoopConfDirectory
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try AtomicFile.write(xml, to: (dir as NSString).appendingPathComponent("core-site.xml"), mode: 0o644)
 }

@@ -107,8 +107,14 @@ struct HostLaunchResolver: ServiceLaunchResolver {
             "LANG": inherited["LANG"] ?? "C.UTF-8",
             "YARN_RM_ADDRESS": "\(configuration.scheme)://\(httpAddress)",
         ]
-        for key in ["JAVA_HOME", "HADOOP_CONF_DIR", "FLINK_HOME", "TZ", "KRB5_CONFIG"] {
+        // As yarn.nodemanager.env-whitelist and admin-env pass them on
+        // (FLINK_ENV_JAVA_OPTS: JVM options for every Flink process here).
+        for key in ["JAVA_HOME", "HADOOP_CONF_DIR", "FLINK_HOME", "TZ", "KRB5_CONFIG", "FLINK_ENV_JAVA_OPTS"] {
             if let v = inherited[key] { env[key] = v }
+        }
+        if let hadoop = configuration.hadoopHome {
+            for key in ["HADOOP_HOME", "HADOOP_COMMON_HOME", "HADOOP_HDFS_HOME", "HADOOP_YARN_HOME"] { env[key] = hadoop }
+            env["HADOOP_CONF_DIR"] = configuration.hadoopConfDirectory
         }
         return env
     }

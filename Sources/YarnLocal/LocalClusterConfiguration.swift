@@ -26,6 +26,14 @@ public struct LocalClusterConfiguration: Sendable {
     /// Bytes the WebHDFS store may hold (`--store-quota`); nil: half the
     /// disk space free when the cluster starts.
     public var storeQuota: Int64?
+    /// The Hadoop installation the node offers its containers
+    /// (`--hadoop-home`): exported as HADOOP_HOME, HADOOP_COMMON_HOME,
+    /// HADOOP_HDFS_HOME and HADOOP_YARN_HOME, with HADOOP_CONF_DIR naming a
+    /// generated configuration whose fs.defaultFS is this cluster's WebHDFS.
+    public var hadoopHome: String?
+    /// Start a ZooKeeper beside the cluster on this port (0: a free one),
+    /// for JobManager HA (`--zookeeper`); nil: none.
+    public var zooKeeper: Int?
 
     /// `https` with TLS, else `http`.
     public var scheme: String { tls == nil ? "http" : "https" }
@@ -44,6 +52,8 @@ public struct LocalClusterConfiguration: Sendable {
     var containersDirectory: String { (directory as NSString).appendingPathComponent("containers") }
     var logsDirectory: String { (directory as NSString).appendingPathComponent("logs") }
     var storeDirectory: String { (directory as NSString).appendingPathComponent("hdfs") }
+    /// The node's Hadoop configuration (core-site.xml), written at start.
+    public var hadoopConfDirectory: String { (directory as NSString).appendingPathComponent("hadoop-conf") }
 
     /// The Unix user the cluster runs as: HDFS's superuser, the owner of `/`.
     static var processUser: String {

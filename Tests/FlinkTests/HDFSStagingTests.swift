@@ -102,7 +102,7 @@ struct HDFSStagingTests {
             let staging = "/user/tester/.flinkctl/" + (dirs.first?.pathSuffix ?? "")
             #expect(try hdfs.status(staging)?.permission == "700")
             let files = Set(try hdfs.list(staging).map(\.pathSuffix))
-            #expect(files == ["deployment.json", "job.sql", "jobmanager.json", "result.json"], "\(files)")
+            #expect(files == ["deployment.json", "job.sql", "jobmanager.json", "result.json", "attempts.json"], "\(files)")
             #expect(try hdfs.status(staging + "/deployment.json")?.permission == "600")
             #expect(try hdfs.status("/user/tester/.flinkctl/.cache")?.permission == "700")
             let cached = try hdfs.list("/user/tester/.flinkctl/.cache").map(\.pathSuffix)
@@ -157,14 +157,30 @@ struct HDFSStagingTests {
             let hdfs = try WebHDFSClient(baseURL: cluster.url, user: "tester")
             let before = try hdfs.list("/user/tester/.flinkctl").map(\.pathSuffix).filter { $0 != ".cache" }
             #expect(before.count == 1)
+            // With HDFS staging and Hadoop on the node, the job checkpoints
+            // into HDFS beside its staged files (Flink through Hadoop's own
+            // WebHdfsFileSystem), as the deployment's user.
+            let checkpoints = "/user/tester/.flinkctl/\(before.first ?? "")/checkpoints"
+            let completed = await eventually(timeout: 60) {
+                try hdfs.list(checkpoints).contains { job in
+                    try hdfs.list(checkpoints + "/" + job.pathSuffix).contains { $0.pathSuffix.hasPrefix("chk-") }
+                }
+            }
+            #expect(completed, "no completed checkpoint under \(checkpoints)")
+            #expect(try hdfs.status(checkpoints)?.owner == "tester")
 
             // A running deployment is not destroyed by mistake.
             let refused = try run(flinkctlBinary, ["destroy", "moving"] + auth)
             #expect(refused.status != 0 && refused.stderr.contains("cancel it first"), "\(refused.stdout) \(refused.stderr)")
             #expect(try cluster.services.get("moving").state != .STOPPED)
 
-            let r = try run(flinkctlBinary, ["redeploy", "moving"] + auth + ["--savepoint", dir + "/sp"])
+            // The savepoint goes to HDFS too, named as Flink names it.
+            let savepoints = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/tester/savepoints"
+            let r = try run(flinkctlBinary, ["redeploy", "moving"] + auth + ["--savepoint", savepoints])
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            let saved = try hdfs.list("/user/tester/savepoints").map(\.pathSuffix)
+            #expect(saved.count == 1 && saved.first?.hasPrefix("savepoint-") == true, "\(saved)")
+            #expect(try hdfs.list("/user/tester/savepoints/" + (saved.first ?? "")).contains { $0.pathSuffix == "_metadata" })
             let after = try hdfs.list("/user/tester/.flinkctl").map(\.pathSuffix).filter { $0 != ".cache" }
             #expect(after.count == 1 && after != before, "old \(before), now \(after)")
             let files = Set(try hdfs.list("/user/tester/.flinkctl/" + (after.first ?? "")).map(\.pathSuffix))

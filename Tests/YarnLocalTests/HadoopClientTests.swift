@@ -8,7 +8,7 @@ import TestSupport
 @Suite("hadoop fs (Apache Hadoop 3.3.4's FsShell) against the embedded WebHDFS")
 struct HadoopClientTests {
     static var jars: String {
-        (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.flinkctl/hadoop-3.3.4-client"
+        (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.flinkctl/hadoop-3.3.4/share/hadoop/common/lib"
     }
 
     /// `hadoop fs ARGS` as `user`, from `dir` (its core-site.xml names nothing:

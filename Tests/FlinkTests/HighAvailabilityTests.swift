@@ -1,0 +1,156 @@
+import Foundation
+import Hadoop
+import Testing
+import TestSupport
+import YarnLocal
+
+extension RealFlink {
+/// JobManager high availability: ZooKeeper (Debian's package, started here on
+/// loopback), checkpoints and HA metadata in the embedded cluster's WebHDFS
+/// (Flink through the node's Hadoop), and kills of the JobManager's processes.
+@Suite("JobManager high availability and lost JobManagers")
+struct HighAvailabilityTests {
+    let traffic = TrafficTests()
+
+    /// Live processes of this cluster's containers (run from a directory
+    /// under it) whose command line contains `marker`.
+    static func pids(_ marker: String, in cluster: TestCluster) -> [Int32] {
+        processes(matching: marker).filter {
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/cwd")) ?? "").hasPrefix(cluster.directory + "/")
+        }
+    }
+
+    /// `status --output json`, decoded.
+    static func status(_ name: String, _ cluster: TestCluster) -> [String: Any] {
+        let r = try? run(flinkctlBinary, ["status", name, "--rm", cluster.url, "--output", "json"])
+        return ((try? JSONSerialization.jsonObject(with: Data((r?.stdout ?? "").utf8))) as? [String: Any]) ?? [:]
+    }
+
+    /// The job's checkpoint statistics from its JobManager's REST API.
+    static func checkpoints(_ name: String, _ cluster: TestCluster) -> [String: Any]? {
+        let s = status(name, cluster)
+        guard let rest = s["rest"] as? String, let job = s["job"] as? String,
+              let r = try? run("/usr/bin/curl", ["-s", "-m", "3", rest + "/jobs/\(job)/checkpoints"]) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
+    }
+
+    static func completed(_ stats: [String: Any]?) -> Int {
+        ((stats?["counts"] as? [String: Any])?["completed"] as? Int) ?? 0
+    }
+
+    /// The checkpoint the running attempt restored from, if it restored one.
+    static func restored(_ stats: [String: Any]?) -> Int? {
+        ((stats?["latest"] as? [String: Any])?["restored"] as? [String: Any])?["id"] as? Int
+    }
+
+    @Test("traffic job, checkpoints in webhdfs://, ZooKeeper HA: the JobManager JVM killed, then every process of its container, then a TaskManager with it; each time a new attempt restores the latest checkpoint; VERDICT: EXACT")
+    func jobManagerKills() async throws {
+        try await withTestCluster(memoryMB: 8192) { cluster in
+            let zk = try ZooKeeperServer.start(directory: cluster.directory + "/zookeeper")
+            defer { zk.stop() }
+            let dir = cluster.directory + "/traffic"
+            try traffic.generate(dir, minutes: 60, rate: 300)
+            let webhdfs = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://")
+            let r = try traffic.submit(cluster, dir, extra: [
+                "--detached",
+                "-D", "execution.checkpointing.dir=\(webhdfs)/flink/checkpoints",
+                "-D", "high-availability.type=zookeeper", "-D", "high-availability.zookeeper.quorum=\(zk.quorum)",
+                "-D", "high-availability.storageDir=\(webhdfs)/flink/ha", "-D", "yarn.application-attempts=3"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+
+            let kills: [(what: String, markers: [String])] = [
+                ("the JobManager JVM", ["StandaloneApplicationClusterEntryPoint"]),
+                ("every process of the jobmanager container", ["StandaloneApplicationClusterEntryPoint", "appmaster --staging"]),
+                ("a TaskManager and the JobManager", ["StandaloneApplicationClusterEntryPoint", "TaskManagerRunner"]),
+            ]
+            var attempt = 1
+            for kill in kills {
+                // A checkpoint of this attempt completes (in HDFS), then the kill.
+                let before = Self.completed(Self.checkpoints("traffic", cluster))
+                let checkpointed = await eventually(timeout: 90, interval: 0.2) {
+                    let stats = Self.checkpoints("traffic", cluster)
+                    return Self.completed(stats) > 0 && (attempt == 1 || Self.completed(stats) > before || Self.restored(stats) != nil)
+                        && Self.status("traffic", cluster)["jobState"] as? String == "RUNNING"
+                }
+                #expect(checkpointed, "attempt \(attempt): no checkpoint before killing \(kill.what): \(Self.status("traffic", cluster))")
+                let latest = ((Self.checkpoints("traffic", cluster)?["latest"] as? [String: Any])?["completed"] as? [String: Any])?["id"] as? Int
+                let victims = kill.markers.flatMap { Self.pids($0, in: cluster) }
+                #expect(victims.count == kill.markers.count, "\(kill.what): found \(victims)")
+                for pid in victims { Foundation.kill(pid, SIGKILL) }
+                attempt += 1
+
+                // A new attempt leads, restores a checkpoint at least as new as
+                // the last one seen, and says why the one before it ended.
+                let recovered = await eventually(timeout: 120, interval: 0.5) {
+                    let s = Self.status("traffic", cluster)
+                    return s["attempt"] as? Int == attempt && s["jobState"] as? String == "RUNNING"
+                        && Self.restored(Self.checkpoints("traffic", cluster)) != nil
+                }
+                let s = Self.status("traffic", cluster)
+                #expect(recovered, "after killing \(kill.what): \(s)")
+                let restored = Self.restored(Self.checkpoints("traffic", cluster)) ?? -1
+                #expect(restored >= (latest ?? 0), "restored checkpoint \(restored), the latest completed was \(latest ?? -1)")
+                #expect((s["lastAttemptFailure"] as? String)?.isEmpty == false, "\(s)")
+            }
+            let done = await RealFlink.jobFinished("traffic", on: cluster, timeout: 240)
+            #expect(done, "the job did not finish: \(Self.status("traffic", cluster))")
+            let v = try traffic.verify(dir)
+            #expect(v.status == 0 && v.stdout.contains("VERDICT: EXACT"), "\(v.stdout)")
+            // Checkpoints and HA metadata are in HDFS.
+            let hdfs = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
+            #expect(try !hdfs.list("/flink/checkpoints").isEmpty)
+            #expect(try !hdfs.list("/flink/ha").isEmpty)
+        }
+    }
+
+    @Test("without HA, a JobManager whose whole container is killed ends the deployment FAILED with the reason; nothing is written twice")
+    func lostJobManagerWithoutHA() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let rows = 600
+            let (_, out) = try await RealFlink.StreamingRecoveryTests().startStreaming(cluster, name: "lone", rows: rows, committed: 40)
+            let victims = Self.pids("StandaloneApplicationClusterEntryPoint", in: cluster) + Self.pids("appmaster --staging", in: cluster)
+            #expect(victims.count == 2, "\(victims)")
+            for pid in victims { kill(pid, SIGKILL) }
+
+            let ended = await eventually(timeout: 60, interval: 0.5) {
+                (Self.status("lone", cluster)["jobState"] as? String) == "FAILED"
+            }
+            let s = Self.status("lone", cluster)
+            #expect(ended, "\(s)")
+            let failure = s["failure"] as? String ?? ""
+            #expect(failure.contains("without high availability") && failure.contains("high-availability.type=zookeeper"), "\(failure)")
+            #expect(s["serviceState"] as? String == "STOPPED", "\(s)")
+            let text = try run(flinkctlBinary, ["status", "lone", "--rm", cluster.url]).stdout
+            #expect(text.contains("JobManager attempt 2") && text.contains("failure: the JobManager was lost"), "\(text)")
+
+            // Nothing restarted the job: no value twice, and not all of them.
+            try await Task.sleep(for: .seconds(3))
+            let values = RealFlink.SubmitEndToEndTests.committedLines(out).compactMap { Int($0) }
+            #expect(Set(values).count == values.count, "a value was written twice")
+            #expect(values.count < rows, "the job ran to its end: \(values.count)")
+            #expect(Self.pids("TaskManagerRunner", in: cluster).isEmpty, "TaskManagers still run")
+        }
+    }
+
+    @Test("a checkpoint directory in HDFS on a node without Hadoop fails at once, saying what to set")
+    func noHadoopOnTheNode() async throws {
+        let dir = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
+                                              appropriateFor: URL(fileURLWithPath: "/tmp"), create: true).path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cluster = try TestCluster(directory: dir, memoryMB: 4096, extraArguments: ["--hadoop-home", "none"])
+        defer { cluster.stop() }
+        let out = dir + "/out"
+        let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.batchSQL(out: out), dir + "/sum.sql")
+        let started = Date()
+        let webhdfs = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://")
+        let r = try RealFlink.SubmitEndToEndTests().submit(cluster, ["--sql", sql, "--name", "nohadoop",
+                                                                     "-D", "execution.checkpointing.dir=\(webhdfs)/cp"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("execution.checkpointing.dir") && r.stderr.contains("no Hadoop")
+                && r.stderr.contains("--hadoop-classpath"), "\(r.stdout) \(r.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30, "it should fail before any JVM starts")
+        #expect(Self.pids("StandaloneApplicationClusterEntryPoint", in: cluster).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}
+}
