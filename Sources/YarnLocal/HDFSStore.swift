@@ -260,6 +260,12 @@ final class HDFSStore: @unchecked Sendable {
         let rootMeta = Self.readMeta(rootFD) ?? Meta(owner: superuser, group: Self.superGroup, mode: 0o755)
         let (dir, _, complete) = try walk(path.segments.dropLast(), from: rootFD, startMeta: rootMeta, as: caller, path: path)
         guard complete else { close(dir.fd); throw StoreError.notFound(path.string) }
+        // As HDFS's checkTraverse: every ancestor of the entry, its parent
+        // too, must be searchable (a 644 file in a 700 directory is private).
+        guard permits(caller, dir.meta, 1) else {
+            close(dir.fd)
+            throw denied(caller, "EXECUTE", path.parent.string, dir.meta, directory: true)
+        }
         return dir
     }
 

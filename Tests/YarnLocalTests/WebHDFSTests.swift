@@ -129,6 +129,77 @@ struct WebHDFSTests {
         }
     }
 
+    /// Every entry under `dir`: its kind, size, mode, owner and times, for
+    /// "nothing changed".
+    static func snapshot(_ dir: String) -> [String: String] {
+        var out: [String: String] = [:]
+        let names = (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String]) ?? []
+        for name in names + ["."] {
+            var st = stat()
+            guard lstat(dir + "/" + name, &st) == 0 else { continue }
+            out[name] = "\(st.st_mode) \(st.st_size) \(st.st_uid) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_atim.tv_sec)"
+        }
+        return out
+    }
+
+    @Test("the ops Hadoop's own client sends (SETPERMISSION, SETOWNER, SETTIMES, APPEND, rename2, GETFILECHECKSUM, GETCONTENTSUMMARY, …): bad input gets Hadoop's status and exception, and changes nothing")
+    func hadoopClientOpsBadInput() async throws {
+        try await withTestCluster { cluster in
+            let base = cluster.url + "/webhdfs/v1"
+            func remote(_ args: [String]) throws -> (Int, String) {
+                let r = try run("/usr/bin/curl", ["-s", "-L", "-w", "\n%{http_code}"] + args).stdout
+                let lines = r.split(separator: "\n", omittingEmptySubsequences: false)
+                let status = Int(lines.last ?? "") ?? 0
+                let body = lines.dropLast().joined(separator: "\n")
+                let obj = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+                return (status, (obj?["RemoteException"] as? [String: Any])?["exception"] as? String ?? body)
+            }
+            // alice's private directory and file, bob's file beside it.
+            #expect(try remote(["-X", "PUT", base + "/user/alice/private?op=MKDIRS&permission=700&user.name=alice"]).0 == 200)
+            #expect(try remote(["-X", "PUT", "--data-binary", "secret", base + "/user/alice/private/f?op=CREATE&user.name=alice"]).0 == 201)
+            #expect(try remote(["-X", "PUT", base + "/tmp?op=MKDIRS&permission=1777&user.name=alice"]).0 == 200)
+            #expect(try remote(["-X", "PUT", "--data-binary", "bob", base + "/tmp/b?op=CREATE&user.name=bob"]).0 == 201)
+            #expect(try remote(["-X", "PUT", "--data-binary", "bob2", base + "/tmp/b2?op=CREATE&user.name=bob"]).0 == 201)
+            let store = cluster.directory + "/hdfs"
+            let before = Self.snapshot(store)
+
+            let cases: [(what: String, args: [String], status: Int, exception: String)] = [
+                ("SETPERMISSION with a bad mode", ["-X", "PUT", base + "/tmp/b?op=SETPERMISSION&permission=989&user.name=bob"], 400, "IllegalArgumentException"),
+                ("SETPERMISSION on someone else's file", ["-X", "PUT", base + "/tmp/b?op=SETPERMISSION&permission=777&user.name=alice"], 403, "AccessControlException"),
+                ("SETPERMISSION on a missing path", ["-X", "PUT", base + "/tmp/nope?op=SETPERMISSION&permission=777&user.name=bob"], 404, "FileNotFoundException"),
+                ("SETPERMISSION as a GET", [base + "/tmp/b?op=SETPERMISSION&permission=777&user.name=bob"], 400, "IllegalArgumentException"),
+                ("SETOWNER to another user by a non-superuser", ["-X", "PUT", base + "/tmp/b?op=SETOWNER&owner=alice&user.name=bob"], 403, "AccessControlException"),
+                ("SETOWNER with no owner and no group", ["-X", "PUT", base + "/tmp/b?op=SETOWNER&user.name=bob"], 400, "IllegalArgumentException"),
+                ("SETOWNER to a name with a slash", ["-X", "PUT", base + "/tmp/b?op=SETOWNER&group=a/b&user.name=bob"], 400, "IllegalArgumentException"),
+                ("SETTIMES with a time that is not a number", ["-X", "PUT", base + "/tmp/b?op=SETTIMES&modificationtime=soon&user.name=bob"], 400, "IllegalArgumentException"),
+                ("SETTIMES on someone else's file", ["-X", "PUT", base + "/tmp/b?op=SETTIMES&modificationtime=0&user.name=alice"], 403, "AccessControlException"),
+                ("APPEND to a directory", ["-X", "POST", "--data-binary", "x", base + "/tmp?op=APPEND&user.name=alice"], 404, "FileNotFoundException"),
+                ("APPEND to someone else's file", ["-X", "POST", "--data-binary", "x", base + "/tmp/b?op=APPEND&user.name=alice"], 403, "AccessControlException"),
+                ("APPEND to a missing file", ["-X", "POST", "--data-binary", "x", base + "/tmp/nope?op=APPEND&user.name=bob"], 404, "FileNotFoundException"),
+                ("rename2 with an unknown option", ["-X", "PUT", base + "/tmp/b?op=RENAME&destination=/tmp/c&renameoptions=SIDEWAYS&user.name=bob"], 400, "IllegalArgumentException"),
+                ("rename2 onto an existing file without OVERWRITE", ["-X", "PUT", base + "/tmp/b?op=RENAME&destination=/tmp/b2&renameoptions=NONE&user.name=bob"], 403, "FileAlreadyExistsException"),
+                ("rename2 into a directory bob may not enter", ["-X", "PUT", base + "/tmp/b?op=RENAME&destination=/user/alice/private/g&renameoptions=NONE&user.name=bob"], 403, "AccessControlException"),
+                // A 644 file in a 700 directory is private: its parent must be searchable.
+                ("OPEN of a file in a directory bob may not enter", [base + "/user/alice/private/f?op=OPEN&user.name=bob"], 403, "AccessControlException"),
+                ("GETFILESTATUS of a file in a directory bob may not enter", [base + "/user/alice/private/f?op=GETFILESTATUS&user.name=bob"], 403, "AccessControlException"),
+                ("rename2 of a missing source", ["-X", "PUT", base + "/tmp/nope?op=RENAME&destination=/tmp/c&renameoptions=TO_TRASH&user.name=bob"], 404, "FileNotFoundException"),
+                ("rename2 out of the store", ["-X", "PUT", base + "/tmp/b?op=RENAME&destination=/../etc/x&renameoptions=NONE&user.name=bob"], 400, "IllegalArgumentException"),
+                ("GETFILECHECKSUM of a directory", [base + "/tmp?op=GETFILECHECKSUM&user.name=bob"], 404, "FileNotFoundException"),
+                ("GETFILECHECKSUM of a file bob may not read", [base + "/user/alice/private/f?op=GETFILECHECKSUM&user.name=bob"], 403, "AccessControlException"),
+                ("GETCONTENTSUMMARY of a missing path", [base + "/nope?op=GETCONTENTSUMMARY&user.name=bob"], 404, "FileNotFoundException"),
+                ("GETCONTENTSUMMARY of a directory bob may not list", [base + "/user/alice/private?op=GETCONTENTSUMMARY&user.name=bob"], 403, "AccessControlException"),
+                ("GETQUOTAUSAGE of a missing path", [base + "/nope?op=GETQUOTAUSAGE&user.name=bob"], 404, "FileNotFoundException"),
+                ("an op the NameNode does not know", [base + "/tmp?op=GETSNAPSHOTDIFF&user.name=bob"], 400, "IllegalArgumentException"),
+            ]
+            for c in cases {
+                let (status, exception) = try remote(c.args)
+                #expect(status == c.status && exception == c.exception, "\(c.what): \(status) \(exception)")
+            }
+            let after = Self.snapshot(store)
+            #expect(after == before, "changed: \(after.filter { before[$0.key] != $0.value }.keys.sorted()) gone: \(before.keys.filter { after[$0] == nil })")
+        }
+    }
+
     @Test("a service's hdfs:// files and artifact are localized from the cluster's HDFS; a missing one is refused")
     func hdfsLocalization() async throws {
         try await withTestCluster { cluster in
