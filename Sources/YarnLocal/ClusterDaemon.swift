@@ -74,6 +74,7 @@ public struct ClusterDaemon: Sendable {
         if let kerberos = configuration.kerberos {
             do {
                 router.authenticator = try SPNEGOAuthenticator(settings: kerberos, secureCookies: configuration.tls != nil)
+                router.tokens = DelegationTokens()
             } catch let e as KerberosError {
                 throw LocalClusterError(.badRequest, ([e.description] + [e.hint].compactMap { $0 }).joined(separator: "\n"))
             }

@@ -15,7 +15,7 @@ public actor LocalCluster {
     let store: StateStore
     /// The WebHDFS namespace, jailed under `DIR/hdfs`.
     nonisolated let hdfs: HDFSStore
-    let logger: Logger
+    nonisolated let logger: Logger
     /// The scheduler and state machine: it decides, this actor acts.
     var core: ClusterCore
     let startedOn: Int64

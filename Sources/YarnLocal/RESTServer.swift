@@ -13,11 +13,31 @@ struct RESTRouter: Sendable {
     var authenticator: SPNEGOAuthenticator? = nil
     /// The authenticated caller of the request being served (Kerberos mode).
     var caller: String? = nil
+    /// WebHDFS delegation tokens (Kerberos mode).
+    var tokens: DelegationTokens? = nil
+    /// The caller was authenticated by a delegation token, not by Kerberos.
+    var viaToken = false
 
     private enum API { case resourceManager, services }
 
     func respond(_ request: Request) async -> Response {
         guard let authenticator else { return await dispatch(request) }
+        // WebHDFS with `delegation=`: the token is the authentication, as the
+        // NameNode takes it; a bad one is refused, never passed on to SPNEGO.
+        if let tokens, request.uri.path.hasPrefix("/webhdfs/v1"),
+           let token = query(request, "delegation"), !token.isEmpty {
+            do {
+                let id = try tokens.verify(token, now: Int64(Date().timeIntervalSince1970 * 1000))
+                var scoped = self
+                scoped.caller = Self.shortName(id.owner)
+                scoped.viaToken = true
+                return await scoped.dispatch(request)
+            } catch {
+                return json(RemoteExceptionBody(exception: "InvalidToken", message: error.message,
+                                                javaClassName: "org.apache.hadoop.security.token.SecretManager$InvalidToken"),
+                            status: 403)
+            }
+        }
         switch authenticator.authenticate(request) {
         case .challenge(let reason, _):
             var response = errorResponse(LocalClusterError(.unauthorized, reason),
@@ -115,6 +135,12 @@ struct RESTRouter: Sendable {
             throw LocalClusterError(.badRequest, "The request needs a JSON body")
         }
         return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// A principal's short name, as Hadoop's DEFAULT rule maps one of the
+    /// cluster's realm: `alice@REALM` and `alice/host@REALM` are `alice`.
+    static func shortName(_ principal: String) -> String {
+        String(principal.prefix { $0 != "@" && $0 != "/" })
     }
 
     /// A query parameter, percent-decoded once (by the URI parser), never twice.

@@ -198,10 +198,50 @@ extension RESTRouter {
             try store.setOwner(path, owner: owner, group: group, as: caller)
             return Response(status: .ok, headers: [.contentLength: "0"])
 
+        case (.get, "GETDELEGATIONTOKEN"):
+            // Without Kerberos the NameNode issues none: `{"Token":null}`.
+            guard let tokens, let authenticator else { return json(TokenEnvelope(token: nil)) }
+            guard !viaToken, let caller else {
+                throw WebHDFSError.io("Delegation Token can be issued only with kerberos or web authentication")
+            }
+            let renewer = try param(request, "renewer").flatMap { $0.isEmpty ? nil : $0 } ?? caller
+            guard Self.validPrincipalName(renewer) else {
+                throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"renewer\": \(renewer.prefix(64))")
+            }
+            let realm = authenticator.settings.principal.split(separator: "@").last.map(String.init) ?? ""
+            let c = cluster.configuration
+            let port = request.head.authority.flatMap { $0.split(separator: ":").last.flatMap { Int($0) } } ?? c.port
+            let token = tokens.issue(owner: "\(caller)@\(realm)", renewer: renewer, service: "\(c.nodeHost):\(port)",
+                                     now: Int64(Date().timeIntervalSince1970 * 1000))
+            // As the NameNode records it; the token itself is never logged.
+            cluster.logger.notice("WebHDFS delegation token issued", metadata: ["owner": "\(caller)@\(realm)", "renewer": "\(renewer)"])
+            return json(TokenEnvelope(token: .init(urlString: token)))
+
+        case (.put, "RENEWDELEGATIONTOKEN"), (.put, "CANCELDELEGATIONTOKEN"):
+            guard let tokens else {
+                throw WebHDFSError.io("Delegation tokens are issued, renewed and cancelled only on a Kerberized cluster")
+            }
+            guard !viaToken, let caller else {
+                throw WebHDFSError.io("Delegation Token can be renewed or cancelled only with kerberos authentication")
+            }
+            guard let token = try param(request, "token"), !token.isEmpty else {
+                throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"token\": null")
+            }
+            if op == "RENEWDELEGATIONTOKEN" {
+                do {
+                    return json(["long": try tokens.renew(token, by: caller, now: Int64(Date().timeIntervalSince1970 * 1000))])
+                } catch let e as DelegationTokens.Invalid {
+                    throw LocalClusterError(.forbidden, e.message)
+                }
+            }
+            try tokens.cancel(token, by: caller, ownerShortName: Self.shortName)
+            return Response(status: .ok, headers: [.contentLength: "0"])
+
         case (_, "GETFILESTATUS"), (_, "LISTSTATUS"), (_, "LISTSTATUS_BATCH"), (_, "GETHOMEDIRECTORY"), (_, "MKDIRS"),
              (_, "CREATE"), (_, "APPEND"), (_, "OPEN"), (_, "DELETE"), (_, "RENAME"), (_, "SETPERMISSION"), (_, "SETOWNER"),
              (_, "GETCONTENTSUMMARY"), (_, "GETQUOTAUSAGE"), (_, "GETFILECHECKSUM"), (_, "GETSERVERDEFAULTS"),
-             (_, "GETTRASHROOT"), (_, "SETTIMES"):
+             (_, "GETTRASHROOT"), (_, "SETTIMES"), (_, "GETDELEGATIONTOKEN"), (_, "RENEWDELEGATIONTOKEN"),
+             (_, "CANCELDELEGATIONTOKEN"):
             throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"op\": \(op) is not a valid \(method.rawValue) operation.")
         default:
             // As the NameNode answers an op it does not know: 400
@@ -382,4 +422,16 @@ struct ServerDefaultsEnvelope: Encodable {
     }
     var defaults: Defaults
     enum CodingKeys: String, CodingKey { case defaults = "FsServerDefaults" }
+}
+
+/// GETDELEGATIONTOKEN's answer: `{"Token":{"urlString":"…"}}`, or
+/// `{"Token":null}` on a cluster without Kerberos.
+struct TokenEnvelope: Encodable {
+    struct Token: Encodable { var urlString: String }
+    var token: Token?
+    enum CodingKeys: String, CodingKey { case token = "Token" }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        if let token { try c.encode(token, forKey: .token) } else { try c.encodeNil(forKey: .token) }
+    }
 }
