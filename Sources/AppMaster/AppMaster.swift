@@ -98,6 +98,7 @@ public struct AppMaster {
         var command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
         command.hadoopClasspath = hadoop?.classpath ?? []
         command.environmentJavaOptions = environment["FLINK_ENV_JAVA_OPTS"]
+        command.krb5Configuration = krb5Configuration(config, environment: environment)
         let argv = command.jobManager(deployment.mode, memory: try JobManagerMemory(configuration: config), configuration: config)
         let stderrPath = (logDir as NSString).appendingPathComponent("jobmanager.err")
         let pid = try spawnProcess(argv[0], arguments: Array(argv.dropFirst()), environment: environment,
@@ -236,13 +237,21 @@ public struct AppMaster {
 }
 
 /// With HDFS staging, a node with Hadoop, and no directory of its own, a job
-/// checkpoints under its staging directory (`…/checkpoints`). Not yet with
-/// Kerberos (Hadoop's client would need delegation tokens from WebHDFS) nor
-/// over https (it would need the cluster's truststore).
+/// checkpoints under its staging directory (`…/checkpoints`), with Kerberos
+/// too (Flink's Hadoop login from the shipped keytab). Not over https: Hadoop
+/// would need the cluster's truststore.
 func defaultCheckpointDirectory(_ config: inout FlinkConfiguration, deployment: Deployment, hadoop: NodeHadoop?) {
-    guard hadoop != nil, config["execution.checkpointing.dir"] == nil, deployment.kerberos == nil,
+    guard hadoop != nil, config["execution.checkpointing.dir"] == nil,
           case .webHDFS(let base, _) = deployment.staging, base.hasPrefix("http://") else { return }
     config["execution.checkpointing.dir"] = deployment.staging.description + "/checkpoints"
+}
+
+/// The krb5.conf Flink's JVMs should read: Flink's own key, else MIT's
+/// `KRB5_CONFIG` (Java reads /etc/krb5.conf otherwise), if the file is there.
+func krb5Configuration(_ config: FlinkConfiguration, environment: [String: String]) -> String? {
+    guard let path = config["security.kerberos.krb5-conf.path"] ?? environment["KRB5_CONFIG"],
+          path.hasPrefix("/"), FileManager.default.isReadableFile(atPath: path) else { return nil }
+    return path
 }
 
 /// Logs in from the keytab shipped with the deployment (nil without one).

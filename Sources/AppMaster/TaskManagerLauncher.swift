@@ -47,6 +47,7 @@ public struct TaskManagerLauncher {
         var command = try writeContainerConfiguration(config, deployment: deployment, confDir: confDir, logDir: logDir)
         command.hadoopClasspath = hadoop?.classpath ?? []
         command.environmentJavaOptions = env["FLINK_ENV_JAVA_OPTS"]
+        command.krb5Configuration = krb5Configuration(config, environment: env)
         let argv = command.taskManager(memory: try TaskManagerMemory(configuration: config), configuration: config)
         let error = execProcess(argv[0], arguments: Array(argv.dropFirst()), environment: env)
         throw FlinkError(.java, "\(error)")

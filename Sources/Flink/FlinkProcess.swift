@@ -31,6 +31,10 @@ public struct FlinkProcessCommand: Sendable {
     /// container's environment when set (as Flink's `bin/config.sh` reads it),
     /// else the configuration's `env.java.opts.all`.
     public var environmentJavaOptions: String?
+    /// The Kerberos configuration the JVMs read (`-Djava.security.krb5.conf`):
+    /// `security.kerberos.krb5-conf.path`, or MIT's `KRB5_CONFIG` of the
+    /// container's environment, which Java does not read by itself.
+    public var krb5Configuration: String?
 
     public init(java: String, distribution: FlinkDistribution, configDirectory: String, logDirectory: String) {
         self.java = java
@@ -49,6 +53,9 @@ public struct FlinkProcessCommand: Sendable {
             for option in (options ?? "").split(separator: " ").map(String.init) where !args.contains(option) {
                 args.append(option)
             }
+        }
+        if let krb5 = krb5Configuration, !args.contains(where: { $0.hasPrefix("-Djava.security.krb5.conf=") }) {
+            args.append("-Djava.security.krb5.conf=" + krb5)
         }
         args += [
             "-Dlog.file=" + (logDirectory as NSString).appendingPathComponent(logName),

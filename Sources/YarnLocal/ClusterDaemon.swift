@@ -58,6 +58,14 @@ public struct ClusterDaemon: Sendable {
         let lock = try DirectoryLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
 
+        // The node's Hadoop, readable by every container's user as an
+        // installation on a node is: hard links (or copies) under DIR/hadoop
+        // of what --hadoop-home holds, which may sit in a private home.
+        var configuration = self.configuration
+        if let home = configuration.hadoopHome {
+            configuration.hadoopHome = try installNodeHadoop(from: home, into: (dir as NSString).appendingPathComponent("hadoop"))
+        }
+
         // ZooKeeper for JobManager HA, beside the cluster and stopped with it.
         let zooKeeper = try configuration.zooKeeper.map { port in
             try ZooKeeperServer.start(directory: (dir as NSString).appendingPathComponent("zookeeper"),
@@ -198,4 +206,35 @@ func writeHadoopConfiguration(_ config: LocalClusterConfiguration, port: Int) th
     let dir = config.hadoopConfDirectory
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try AtomicFile.write(xml, to: (dir as NSString).appendingPathComponent("core-site.xml"), mode: 0o644)
+}
+
+/// Lays `home`'s directories and regular files out under `target` (0755
+/// directories; files hard-linked, or copied where a link cannot be made,
+/// 0644), replacing what an earlier start left; returns `target`.
+func installNodeHadoop(from home: String, into target: String) throws -> String {
+    let fm = FileManager.default
+    try? fm.removeItem(atPath: target)
+    let partial = target + ".partial"
+    try? fm.removeItem(atPath: partial)
+    try fm.createDirectory(atPath: partial, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    let names = (fm.enumerator(atPath: home)?.allObjects as? [String]) ?? []
+    for name in names.sorted() {
+        let source = (home as NSString).appendingPathComponent(name)
+        let destination = (partial as NSString).appendingPathComponent(name)
+        var st = stat()
+        guard lstat(source, &st) == 0 else { continue }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR:
+            try fm.createDirectory(atPath: destination, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        case S_IFREG:
+            if link(source, destination) != 0 { try fm.copyItem(atPath: source, toPath: destination) }
+            chmod(destination, 0o644)
+        default:
+            continue // links and special files are not part of an installation here
+        }
+    }
+    guard rename(partial, target) == 0 else {
+        throw LocalClusterError(.internal, "cannot install the node's Hadoop in \(target): \(String(cString: strerror(errno)))")
+    }
+    return target
 }

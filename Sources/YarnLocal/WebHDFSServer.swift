@@ -204,7 +204,9 @@ extension RESTRouter {
             guard !viaToken, let caller else {
                 throw WebHDFSError.io("Delegation Token can be issued only with kerberos or web authentication")
             }
-            let renewer = try param(request, "renewer").flatMap { $0.isEmpty ? nil : $0 } ?? caller
+            // As Hadoop's token identifier keeps it: the renewer's short name
+            // (Flink names its own full principal, then renews as that user).
+            let renewer = Self.shortName(try param(request, "renewer").flatMap { $0.isEmpty ? nil : $0 } ?? caller)
             guard Self.validPrincipalName(renewer) else {
                 throw WebHDFSError.invalid("Invalid value for webhdfs parameter \"renewer\": \(renewer.prefix(64))")
             }

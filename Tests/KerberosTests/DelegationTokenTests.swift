@@ -56,6 +56,11 @@ extension SecuredClusterTests {
                 // A token cannot get another token, nor renew one.
                 #expect(try curl([base + "/?op=GETDELEGATIONTOKEN&delegation=\(aliceToken)"], env: none).status == 403)
 
+                // A renewer named by its principal is kept by its short name, as
+                // Hadoop's identifier keeps it (Flink asks so, then renews as alice).
+                let named = try token(alice, renewer: "alice@\(realm.kdc.realm)")
+                #expect(try curl(["--negotiate", "-u", ":", "-X", "PUT", base + "/?op=RENEWDELEGATIONTOKEN&token=\(named)"], env: alice).status == 200)
+
                 // Renew: the renewer only (alice by default); bob is refused.
                 let renewed = try curl(["--negotiate", "-u", ":", "-X", "PUT", base + "/?op=RENEWDELEGATIONTOKEN&token=\(aliceToken)"], env: alice)
                 let expiry = json(renewed.body)["long"] as? Int64 ?? 0

@@ -68,7 +68,7 @@ extension SecuredClusterTests {
                 let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--keytab", realm.alice, "--principal", alice,
                                                  "--sql", job.script, "--name", "secured"],
                                 environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": job.runner]) { $1 })
-                #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+                #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)\n\(containerLogTails(dir + "/cluster"))")
                 #expect(job.output == "5050\n")
 
                 // The keytab went along as a private file, named in the service spec and the Flink configuration.
@@ -127,7 +127,7 @@ extension SecuredClusterTests {
 }
 
 extension SecuredClusterTests {
-    @Test("a job staged in HDFS on the Kerberized cluster: WebHDFS with SPNEGO from client, appmaster and TaskManager; keytab 400 in HDFS")
+    @Test("a job staged in HDFS on the Kerberized cluster: WebHDFS with SPNEGO from client, appmaster and TaskManager; keytab 400 in HDFS; checkpoints in WebHDFS as alice, 403 for bob")
     func securedDeploymentStagedInHDFS() async throws {
         try await usingRealm { realm in
             try await withTemporaryDirectory { dir in
@@ -139,10 +139,22 @@ extension SecuredClusterTests {
                 // Alice is no admin: her containers run as the local user alice,
                 // who cannot read the Flink installed under root's home, so it
                 // goes along (--ship-flink) as it would to a real cluster.
-                let r = try run(flinkctlBinary, ["submit"] + auth + ["--staging", root, "--ship-flink", "--sql", job.script, "--name", "secured-hdfs"],
+                // A streaming job, checkpointed every second: with HDFS staging its
+                // checkpoints go beside the staged files, written by Flink through
+                // Hadoop's WebHdfsFileSystem from its own login (the shipped
+                // keytab) with a delegation token.
+                let streaming = dir + "/copy.sql"
+                try """
+                CREATE TABLE numbers (n INT) WITH ('connector' = 'datagen', 'rows-per-second' = '4',
+                  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '24');
+                CREATE TABLE copies (n INT) WITH ('connector' = 'filesystem', 'path' = 'file://\(dir)/out', 'format' = 'csv');
+                INSERT INTO copies SELECT n FROM numbers;
+                """.write(toFile: streaming, atomically: true, encoding: .utf8)
+                let r = try run(flinkctlBinary, ["submit"] + auth + ["--staging", root, "--ship-flink", "--sql", streaming, "--name", "secured-hdfs",
+                                                                    "-D", "execution.checkpointing.interval=1s"],
                                 environment: realm.environment().merging(["FLINKCTL_SQL_RUNNER": job.runner]) { $1 })
                 #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)\n\(r.status == 0 ? "" : containerLogTails(cluster.directory))")
-                #expect(job.output == "55\n")
+                #expect(job.output.split(separator: "\n").compactMap { Int($0) }.sorted() == Array(1...24))
 
                 // Her containers ran as the local user alice.
                 let amLogs = (FileManager.default.enumerator(atPath: cluster.directory + "/logs")?.allObjects as? [String] ?? [])
@@ -166,11 +178,21 @@ extension SecuredClusterTests {
                 #expect(keytab.body.contains(#""owner":"alice""#) && keytab.body.contains(#""permission":"400""#), "\(keytab.body)")
                 let directory = try curl(["--negotiate", "-u", ":", base + "?op=GETFILESTATUS"], env: env)
                 #expect(directory.body.contains(#""permission":"700""#), "\(directory.body)")
-                // Bob, authenticated, gets 403 on alice's keytab.
+                // The checkpoints: in HDFS, alice's, completed by Flink there.
+                let checkpoints = try curl(["--negotiate", "-u", ":", base + "/checkpoints?op=LISTSTATUS"], env: env)
+                #expect(checkpoints.status == 200 && checkpoints.body.contains(#""owner":"alice""#), "\(checkpoints.status) \(checkpoints.body)")
+                let jmLog = (FileManager.default.enumerator(atPath: cluster.directory + "/logs")?.allObjects as? [String] ?? [])
+                    .filter { $0.hasSuffix("jobmanager.log") }
+                    .compactMap { try? String(contentsOfFile: cluster.directory + "/logs/" + $0, encoding: .utf8) }.joined()
+                #expect(jmLog.contains("Checkpoint storage is set to 'filesystem': (checkpoints \"webhdfs://")
+                        && jmLog.contains("Completed checkpoint"), "no checkpoint completed in WebHDFS")
+                // Bob, authenticated, gets 403 on alice's keytab and her checkpoints.
                 let bobEnv = realm.environment(ccache: "FILE:\(dir)/bob.cc")
                 #expect(try run("/usr/bin/kinit", ["-kt", realm.bob, "bob@\(realm.kdc.realm)"], environment: bobEnv).status == 0)
                 let stolen = try curl(["--negotiate", "-u", ":", "-L", base + "/flink.keytab?op=OPEN"], env: bobEnv)
                 #expect(stolen.status == 403 && stolen.body.contains("AccessControlException"), "bob: \(stolen.status) \(stolen.body)")
+                let peek = try curl(["--negotiate", "-u", ":", base + "/checkpoints?op=LISTSTATUS"], env: bobEnv)
+                #expect(peek.status == 403 && peek.body.contains("AccessControlException"), "bob: \(peek.status) \(peek.body)")
                 // The appmaster published the result over WebHDFS with its own login; status reads it back.
                 let status = try run(flinkctlBinary, ["status", "secured-hdfs"] + auth + ["--output", "json"], environment: realm.environment())
                 #expect(status.stdout.contains("\"jobState\" : \"FINISHED\""), "\(status.stdout) \(status.stderr)")

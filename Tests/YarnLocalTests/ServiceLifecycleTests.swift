@@ -65,6 +65,8 @@ struct ServiceLifecycleTests {
                 try cluster.services.create(twoComponentService(name, jm: jm.command, tm: tm.command, tmCount: 1, tmPolicy: policy))
                 #expect(await eventually { try cluster.services.get(name).state == .STABLE })
                 let before = liveContainers(try cluster.services.get(name), "taskmanager").map(\.id)
+                // READY once its process was seen; the command inside may take a moment to exec.
+                #expect(await eventually { processes(matching: tm.marker).count == 1 })
                 let pids = processes(matching: tm.marker)
                 #expect(pids.count == 1)
                 for pid in pids { kill(pid, SIGKILL) }
