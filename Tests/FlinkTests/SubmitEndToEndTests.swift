@@ -158,16 +158,19 @@ struct StreamingRecoveryTests {
                 "\(values.count) lines; missing \(missing.prefix(10)) (\(missing.count)); duplicated \(duplicated.prefix(10)) (\(duplicated.count))")
     }
 
-    @Test("cancel --savepoint, then submit --from-savepoint, resumes without loss or duplicates")
+    @Test("cancel --savepoint webhdfs://…, then submit --from-savepoint that URI, resumes without loss or duplicates")
     func savepointResume() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
-            let dir = cluster.directory, rows = 400
+            let rows = 400
             let (sql, out) = try await startStreaming(cluster, name: "stream", rows: rows, committed: 40)
 
-            let cancel = try run(flinkctlBinary, ["cancel", "stream", "--rm", cluster.url, "--savepoint", dir + "/savepoints"])
+            // Into the cluster's HDFS, through the node's Hadoop; the URI goes to Flink as given.
+            let savepoints = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/flink/savepoints"
+            let cancel = try run(flinkctlBinary, ["cancel", "stream", "--rm", cluster.url, "--savepoint", savepoints])
             #expect(cancel.status == 0, "\(cancel.stdout) \(cancel.stderr)")
             let savepoint = cancel.stdout.split(separator: "\n").first { $0.hasPrefix("Savepoint: ") }.map { String($0.dropFirst(11)) }
-            #expect(savepoint != nil)
+            #expect(savepoint?.hasPrefix(savepoints + "/savepoint-") == true, "\(cancel.stdout)")
+            #expect(FileManager.default.fileExists(atPath: cluster.directory + "/hdfs/flink/savepoints"), "the savepoint is in the store")
             let before = RealFlink.SubmitEndToEndTests.committedLines(out).count
             #expect(before < rows, "the job should have been stopped part-way (\(before) of \(rows))")
 
