@@ -19,7 +19,9 @@ struct WebHDFSTests {
             #expect(try fs.status("/user/alice/.flinkctl")?.permission == "700")
             let admin = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
             #expect(try admin.mkdirs("/public/a", permission: "444"))
-            #expect(try fs.status("/public")?.permission == "744" && fs.status("/public/a")?.permission == "444")
+            #expect(try fs.status("/public")?.permission == "744" && admin.status("/public/a")?.permission == "444")
+            // 744 lets alice list /public but not pass through it, as in HDFS.
+            #expect(throws: HadoopError.self) { try fs.status("/public/a") }
 
             let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
             try fs.create(dir + "/job.jar", data: bytes, permission: "600")
