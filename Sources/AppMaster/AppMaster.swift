@@ -326,21 +326,10 @@ enum JobArchive {
 
 /// A TCP port free on loopback now (bound to 0 and released).
 func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw FlinkError(.configuration, "socket: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
-            bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
-        }
+    switch freeTCPPort() {
+    case .success(let port): return port
+    case .failure(let f): throw FlinkError(.configuration, f.message)
     }
-    guard ok else { throw FlinkError(.configuration, "cannot find a free port: \(String(cString: strerror(errno)))") }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 /// Forwards SIGTERM and SIGINT to the JVM, so a container stop is a clean

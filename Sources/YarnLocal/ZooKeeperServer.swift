@@ -108,17 +108,9 @@ public struct ZooKeeperServer: Sendable {
     }
 
     static func freeLoopbackPort(_ host: String) throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LocalClusterError(.internal, "socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr(host)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        switch freeTCPPort(on: host) {
+        case .success(let port): return port
+        case .failure(let f): throw LocalClusterError(.internal, f.message)
         }
-        guard ok else { throw LocalClusterError(.internal, "no free port on \(host): \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
