@@ -344,6 +344,33 @@ final class HDFSStore: @unchecked Sendable {
         try Self.writeMeta(fd, meta)
     }
 
+    /// Makes directory `name` whole or not at all: made under a temporary
+    /// name with its owner and mode, then renamed into place without
+    /// replacing anything. No one ever sees it without its metadata. False
+    /// when something took the name meanwhile (nothing is changed then).
+    private func createDirectory(in dirFD: Int32, _ name: String, _ meta: Meta) throws -> Bool {
+        let temporary = Self.temporaryPrefix + UUID().uuidString
+        guard mkdirat(dirFD, temporary, 0o700) == 0 else {
+            throw StoreError.io("cannot create \(name): \(String(cString: strerror(errno)))")
+        }
+        do {
+            let fd = openat(dirFD, temporary, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw StoreError.io("cannot open \(name): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            try Self.writeMeta(fd, meta)
+        } catch {
+            unlinkat(dirFD, temporary, AT_REMOVEDIR)
+            throw error
+        }
+        guard flinkctl_renameat_noreplace(dirFD, temporary, dirFD, name) == 0 else {
+            let e = errno
+            unlinkat(dirFD, temporary, AT_REMOVEDIR)
+            if e == EEXIST { return false }
+            throw StoreError.io("cannot create \(name): \(String(cString: strerror(e)))")
+        }
+        return true
+    }
+
     // MARK: - Status
 
     struct Status: Sendable {
@@ -501,6 +528,22 @@ final class HDFSStore: @unchecked Sendable {
     /// as an administrator would make a home directory.
     @discardableResult
     func mkdirs(_ path: Path, mode: Int, as caller: Caller) throws -> Directory {
+        // Another call may make the same directories meanwhile (Flink makes
+        // two sibling trees at once): then the walk starts again and finds them.
+        for _ in 0..<16 {
+            do {
+                return try mkdirsOnce(path, mode: mode, as: caller)
+            } catch is ConcurrentCreation {
+                continue
+            }
+        }
+        throw StoreError.io("cannot create \(path.string): it kept changing while being created")
+    }
+
+    /// A directory appeared where `mkdirs` was about to make one.
+    private struct ConcurrentCreation: Error {}
+
+    private func mkdirsOnce(_ path: Path, mode: Int, as caller: Caller) throws -> Directory {
         let rootFD = try openRoot()
         defer { close(rootFD) }
         let rootMeta = Self.readMeta(rootFD) ?? Meta(owner: superuser, group: Self.superGroup, mode: 0o755)
@@ -519,10 +562,11 @@ final class HDFSStore: @unchecked Sendable {
             if fstatat(dir.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
                 close(dir.fd)
                 let here = Path.prefix(path, i + 1)
-                if (st.st_mode & S_IFMT) == S_IFREG {
-                    throw StoreError.io("Parent path is not a directory: \(here)", exception: "ParentNotDirectoryException")
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: throw ConcurrentCreation()
+                case S_IFREG: throw StoreError.io("Parent path is not a directory: \(here)", exception: "ParentNotDirectoryException")
+                default: throw Self.notFollowed(here)
                 }
-                throw Self.notFollowed(here)
             }
             let meta: Meta
             if isHome && i == 1 {
@@ -537,7 +581,9 @@ final class HDFSStore: @unchecked Sendable {
                 // As HDFS: the directory gets `mode`, parents made on the way u+wx more.
                 meta = Meta(owner: caller.name, group: dir.meta.group, mode: i == path.segments.count - 1 ? mode : mode | 0o300)
             }
-            do { try makeDirectory(in: dir.fd, name, meta) } catch { close(dir.fd); throw error }
+            do {
+                guard try createDirectory(in: dir.fd, name, meta) else { throw ConcurrentCreation() }
+            } catch { close(dir.fd); throw error }
             let next = openat(dir.fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             close(dir.fd)
             guard next >= 0 else { throw StoreError.io("cannot open \(Path.prefix(path, i + 1)): \(String(cString: strerror(errno)))") }
@@ -772,6 +818,9 @@ final class HDFSStore: @unchecked Sendable {
             case S_IFREG where name.hasPrefix(temporaryPrefix):
                 // A write the cluster did not finish (it was killed): never a file.
                 unlinkat(dirfd(dir), name, 0)
+            case S_IFDIR where name.hasPrefix(temporaryPrefix):
+                // A directory being made when the cluster was killed (empty).
+                unlinkat(dirfd(dir), name, AT_REMOVEDIR)
             case S_IFREG: total += Int64(st.st_size)
             case S_IFDIR:
                 let child = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

@@ -34,6 +34,18 @@ struct HighAvailabilityTests {
         return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
     }
 
+    /// The ERROR and `Caused by` lines of every JobManager log of the
+    /// cluster, for a failure's message: what went wrong inside the JVMs.
+    static func jobManagerErrors(_ cluster: TestCluster) -> String {
+        let logs = cluster.directory + "/logs"
+        let files = (FileManager.default.subpaths(atPath: logs) ?? []).filter { $0.hasSuffix("jobmanager.log") }.sorted()
+        return files.map { file -> String in
+            let text = (try? String(contentsOfFile: logs + "/" + file, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n").filter { $0.contains(" ERROR ") || $0.hasPrefix("Caused by") }
+            return "\(file):\n" + lines.suffix(12).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
     static func completed(_ stats: [String: Any]?) -> Int {
         ((stats?["counts"] as? [String: Any])?["completed"] as? Int) ?? 0
     }
@@ -73,7 +85,7 @@ struct HighAvailabilityTests {
                 let checkpointed = await eventually(timeout: 90, interval: 0.1) {
                     Self.completed(Self.checkpoints("traffic", cluster)) > 0
                 }
-                #expect(checkpointed, "no checkpoint before killing \(kill.what): \(Self.status("traffic", cluster))")
+                #expect(checkpointed, "no checkpoint before killing \(kill.what): \(Self.status("traffic", cluster))\n\(Self.jobManagerErrors(cluster))")
                 let latest = ((Self.checkpoints("traffic", cluster)?["latest"] as? [String: Any])?["completed"] as? [String: Any])?["id"] as? Int
                 let victims = kill.markers.flatMap { Self.pids($0, in: cluster) }
                 #expect(victims.count == kill.markers.count, "\(kill.what): found \(victims) in \(Self.status("traffic", cluster))")
@@ -87,7 +99,7 @@ struct HighAvailabilityTests {
                         && Self.restored(Self.checkpoints("traffic", cluster)) != nil
                 }
                 let s = Self.status("traffic", cluster)
-                #expect(recovered, "after killing \(kill.what): \(s)")
+                #expect(recovered, "after killing \(kill.what): \(s)\n\(Self.jobManagerErrors(cluster))")
                 let restored = Self.restored(Self.checkpoints("traffic", cluster)) ?? -1
                 #expect(restored >= (latest ?? 0), "restored checkpoint \(restored), the latest completed was \(latest ?? -1)")
                 #expect((s["lastAttemptFailure"] as? String)?.isEmpty == false, "\(s)")

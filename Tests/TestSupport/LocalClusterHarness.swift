@@ -6,7 +6,8 @@ import HTTPTransport
 public func withTemporaryDirectory<R>(_ body: (String) async throws -> R) async throws -> R {
     let path = NSTemporaryDirectory() + "flinkctl-test-" + UUID().uuidString.prefix(8)
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    // FLINKCTL_TEST_KEEP=1 keeps the directory (logs, state) for a look after the run.
+    defer { if ProcessInfo.processInfo.environment["FLINKCTL_TEST_KEEP"] == nil { try? FileManager.default.removeItem(atPath: path) } }
     return try await body(path)
 }
 

@@ -65,6 +65,51 @@ struct WebHDFSTests {
         }
     }
 
+    @Test("MKDIRS of sibling trees at once under parents none of them has yet (as Flink's HA stores do): all succeed, parents are made once, with their owner and mode, and nothing half-made is left")
+    func concurrentMkdirs() async throws {
+        try await withTestCluster { cluster in
+            let url = cluster.url
+            let users = ["alice", "bob"]
+            let results = await withTaskGroup(of: (String, Result<Bool, any Error>).self) { group in
+                for round in 0..<4 {
+                    for i in 0..<12 {
+                        let user = users[round % 2]
+                        let path = "/tmp/race-\(round)/shared/deep/\(user)-\(i)"
+                        group.addTask {
+                            (path, Result { try WebHDFSClient(baseURL: url, user: user).mkdirs(path, permission: "750") })
+                        }
+                    }
+                }
+                var out: [(String, Result<Bool, any Error>)] = []
+                for await r in group { out.append(r) }
+                return out
+            }
+            #expect(results.count == 48)
+            for (path, r) in results {
+                switch r {
+                case .success(let made): #expect(made, "\(path)")
+                case .failure(let e): Issue.record("MKDIRS \(path): \(e)")
+                }
+            }
+            let admin = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
+            for round in 0..<4 {
+                let deep = "/tmp/race-\(round)/shared/deep"
+                // Each parent has its maker as owner and the mode a made
+                // parent gets (750 | u+wx); every leaf is its maker's.
+                #expect(try admin.status(deep)?.owner == users[round % 2])
+                #expect(try admin.status("/tmp/race-\(round)")?.permission == "750")
+                let leaves = try admin.list(deep)
+                #expect(leaves.count == 12, "\(leaves.map(\.pathSuffix))")
+                for leaf in leaves {
+                    #expect(leaf.owner == String(leaf.pathSuffix.prefix { $0 != "-" }) && leaf.permission == "750")
+                }
+                // On disk: no temporary left beside them.
+                let names = try FileManager.default.contentsOfDirectory(atPath: cluster.directory + "/hdfs" + deep)
+                #expect(names.sorted() == leaves.map(\.pathSuffix).sorted(), "\(names)")
+            }
+        }
+    }
+
     @Test("RENAME moves a file, into a directory too; a missing source or an existing file as destination is false")
     func rename() async throws {
         try await withTestCluster { cluster in
