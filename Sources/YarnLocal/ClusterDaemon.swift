@@ -88,7 +88,7 @@ public struct ClusterDaemon: Sendable {
             }
             logger.notice("Kerberos (SPNEGO) required on every call", metadata: ["principal": "\(router.authenticator!.acceptor.principal)"])
         }
-        let responder = CallbackResponder<BasicRequestContext> { [router] request, _ in await router.respond(request) }
+        let responder = router.makeRouter().buildResponder()
         let config = configuration
         let server: HTTPServerBuilder
         do {

@@ -4,6 +4,19 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 
+/// A request's context: the caller the authentication middleware found.
+struct ClusterRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The authenticated caller (Kerberos mode).
+    var caller: String? = nil
+    /// The caller was authenticated by a delegation token, not by Kerberos.
+    var viaToken = false
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+}
+
 /// The embedded cluster's REST surface: ResourceManager (`/ws/v1/cluster`),
 /// NodeManager logs (`/ws/v1/node`) and the Services API (`/app/v1/services`),
 /// with Hadoop's JSON shapes and error bodies.
@@ -18,57 +31,83 @@ struct RESTRouter: Sendable {
     /// The caller was authenticated by a delegation token, not by Kerberos.
     var viaToken = false
 
-    private enum API { case resourceManager, services }
+    fileprivate enum API { case resourceManager, services }
 
-    func respond(_ request: Request) async -> Response {
-        guard let authenticator else { return await dispatch(request) }
-        // WebHDFS with `delegation=`: the token is the authentication, as the
-        // NameNode takes it; a bad one is refused, never passed on to SPNEGO.
-        if let tokens, request.uri.path.hasPrefix("/webhdfs/v1"),
-           let token = query(request, "delegation"), !token.isEmpty {
-            do {
-                let id = try tokens.verify(token, now: Int64(Date().timeIntervalSince1970 * 1000))
-                var scoped = self
-                scoped.caller = Self.shortName(id.owner)
+    fileprivate static func api(_ path: String) -> API {
+        path.hasPrefix("/app/v1/services") ? .services : .resourceManager
+    }
+
+    /// This router with the caller the authentication middleware found.
+    private func scoped(_ context: ClusterRequestContext) -> RESTRouter {
+        var r = self
+        r.caller = context.caller
+        r.viaToken = context.viaToken
+        return r
+    }
+
+    /// Authentication of every call, before routing (Kerberos mode; else
+    /// simple authentication's `user.name`, read by each route).
+    struct Authentication: RouterMiddleware {
+        let rest: RESTRouter
+
+        func handle(_ request: Request, context: ClusterRequestContext,
+                    next: (Request, ClusterRequestContext) async throws -> Response) async throws -> Response {
+            guard let authenticator = rest.authenticator else { return try await next(request, context) }
+            // WebHDFS with `delegation=`: the token is the authentication, as the
+            // NameNode takes it; a bad one is refused, never passed on to SPNEGO.
+            if let tokens = rest.tokens, request.uri.path.hasPrefix("/webhdfs/v1"),
+               let token = rest.query(request, "delegation"), !token.isEmpty {
+                let id: DelegationTokens.Identifier
+                do {
+                    id = try tokens.verify(token, now: Int64(Date().timeIntervalSince1970 * 1000))
+                } catch {
+                    return rest.json(RemoteExceptionBody(exception: "InvalidToken", message: error.message,
+                                                         javaClassName: "org.apache.hadoop.security.token.SecretManager$InvalidToken"),
+                                     status: 403)
+                }
+                var scoped = context
+                scoped.caller = RESTRouter.shortName(id.owner)
                 scoped.viaToken = true
-                return await scoped.dispatch(request)
-            } catch {
-                return json(RemoteExceptionBody(exception: "InvalidToken", message: error.message,
-                                                javaClassName: "org.apache.hadoop.security.token.SecretManager$InvalidToken"),
-                            status: 403)
+                return try await next(request, scoped)
             }
-        }
-        switch authenticator.authenticate(request) {
-        case .challenge(let reason, _):
-            var response = errorResponse(LocalClusterError(.unauthorized, reason),
-                                         api: request.uri.path.hasPrefix("/app/v1/services") ? .services : .resourceManager)
-            response.headers[.wwwAuthenticate] = "Negotiate"
-            // An empty cookie clears a stale one, as Hadoop's filter does.
-            response.headers[.setCookie] = "hadoop.auth=; Path=/; HttpOnly" + (authenticator.secureCookies ? "; Secure" : "")
-            return response
-        case .refused(let reason):
-            return errorResponse(LocalClusterError(.forbidden, reason),
-                                 api: request.uri.path.hasPrefix("/app/v1/services") ? .services : .resourceManager)
-        case .authenticated(let user, let headers):
-            var scoped = self
-            scoped.caller = user
-            var response = await scoped.dispatch(request)
-            for (name, value) in headers { response.headers.append(HTTPField(name: name, value: value)) }
-            return response
+            switch authenticator.authenticate(request) {
+            case .challenge(let reason, _):
+                var response = rest.errorResponse(LocalClusterError(.unauthorized, reason), api: RESTRouter.api(request.uri.path))
+                response.headers[.wwwAuthenticate] = "Negotiate"
+                // An empty cookie clears a stale one, as Hadoop's filter does.
+                response.headers[.setCookie] = "hadoop.auth=; Path=/; HttpOnly" + (authenticator.secureCookies ? "; Secure" : "")
+                return response
+            case .refused(let reason):
+                return rest.errorResponse(LocalClusterError(.forbidden, reason), api: RESTRouter.api(request.uri.path))
+            case .authenticated(let user, let headers):
+                var scoped = context
+                scoped.caller = user
+                var response = try await next(request, scoped)
+                for (name, value) in headers { response.headers.append(HTTPField(name: name, value: value)) }
+                return response
+            }
         }
     }
 
-    private func dispatch(_ request: Request) async -> Response {
-        let path = request.uri.path
-        let api: API = path.hasPrefix("/app/v1/services") ? .services : .resourceManager
-        do {
-            return try await route(request, path: path)
-        } catch let error as LocalClusterError {
-            return errorResponse(error, api: api)
-        } catch let error as DecodingError {
-            return errorResponse(LocalClusterError(.badRequest, "The request body is not valid JSON for this call: \(Self.describe(error))"), api: api)
-        } catch {
-            return errorResponse(LocalClusterError(.internal, "\(error)"), api: api)
+    /// Errors as Hadoop answers them: a RemoteException body from the
+    /// ResourceManager, a ServiceStatus from the Services API.
+    struct HadoopErrors: RouterMiddleware {
+        let rest: RESTRouter
+
+        func handle(_ request: Request, context: ClusterRequestContext,
+                    next: (Request, ClusterRequestContext) async throws -> Response) async throws -> Response {
+            let api = RESTRouter.api(request.uri.path)
+            do {
+                return try await next(request, context)
+            } catch let error as LocalClusterError {
+                return rest.errorResponse(error, api: api)
+            } catch let error as DecodingError {
+                return rest.errorResponse(LocalClusterError(.badRequest, "The request body is not valid JSON for this call: \(RESTRouter.describe(error))"), api: api)
+            } catch let error as HTTPError where error.status == .notFound {
+                return rest.errorResponse(LocalClusterError(.notFound, "No resource at \(request.uri.path)"), api: api)
+            } catch {
+                return rest.errorResponse(LocalClusterError(.internal, "\(error)"), api: api)
+            }
         }
     }
 
@@ -86,7 +125,7 @@ struct RESTRouter: Sendable {
         }
     }
 
-    private func errorResponse(_ error: LocalClusterError, api: API) -> Response {
+    fileprivate func errorResponse(_ error: LocalClusterError, api: API) -> Response {
         switch api {
         case .resourceManager:
             return json(error.remoteException, status: error.status)
@@ -191,119 +230,196 @@ struct RESTRouter: Sendable {
 
     // MARK: - Routing
 
-    private func route(_ request: Request, path: String) async throws -> Response {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
-        let method = request.method
-        switch parts.first {
-        case "ws":
-            guard parts.count >= 3, parts[1] == "v1" else { break }
-            if parts[2] == "cluster" { return try await clusterRoute(request, Array(parts.dropFirst(3)), method) }
-            if parts[2] == "node" { return try await nodeRoute(request, Array(parts.dropFirst(3)), method) }
-        case "app":
-            guard parts.count >= 3, parts[1] == "v1", parts[2] == "services" else { break }
-            return try await servicesRoute(request, Array(parts.dropFirst(3)), method)
-        case "node":
-            // The web UI link in amContainerLogs: /node/containerlogs/{id}/{user}
-            if parts.count >= 3, parts[1] == "containerlogs" {
-                return try await logsPage(container: parts[2])
-            }
-        case "webhdfs":
-            guard parts.count >= 2, parts[1] == "v1" else { break }
-            return await webhdfsRoute(request, Array(parts.dropFirst(2)))
-        case "isActive":
-            return text("I am Active!")
-        case "cluster":
-            // The web UI's About page; clients such as yarn-api-client probe it
-            // to find the active ResourceManager.
-            let info = await cluster.clusterInfo()
-            var headers = HTTPFields()
-            headers[.contentType] = "text/html; charset=utf-8"
-            let page = "<html><head><title>About the Cluster</title></head><body><h1>flinkctl embedded YARN cluster</h1><p>ResourceManager state: \(info.state), HA state: \(info.haState), version \(info.resourceManagerVersion)</p></body></html>"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
-        default:
-            break
+    /// The cluster's routes on Hummingbird's router. A known path called
+    /// with a method it does not take answers 405, an unknown one 404.
+    func makeRouter() -> Router<ClusterRequestContext> {
+        let router = Router(context: ClusterRequestContext.self)
+        router.add(middleware: Authentication(rest: self))
+        router.add(middleware: HadoopErrors(rest: self))
+        var table = RouteTable(router: router, rest: self)
+
+        // ResourceManager
+        table.on("/ws/v1/cluster", .get) { r, _, _ in r.json(ClusterInfoEnvelope(clusterInfo: await r.cluster.clusterInfo())) }
+        table.on("/ws/v1/cluster/info", .get) { r, _, _ in r.json(ClusterInfoEnvelope(clusterInfo: await r.cluster.clusterInfo())) }
+        table.on("/ws/v1/cluster/metrics", .get) { r, _, _ in r.json(ClusterMetricsEnvelope(clusterMetrics: await r.cluster.metrics())) }
+        table.on("/ws/v1/cluster/nodes", .get) { r, _, _ in r.json(NodesEnvelope(nodes: await r.cluster.nodes())) }
+        table.on("/ws/v1/cluster/nodes/:node", .get) { r, _, p in try await r.node(p("node")) }
+        table.on("/ws/v1/cluster/apps", .get) { r, request, _ in try await r.applications(request) }
+        table.on("/ws/v1/cluster/apps", .post) { r, request, _ in try await r.submitApplication(request) }
+        table.on("/ws/v1/cluster/apps/new-application", .post) { r, request, _ in try await r.newApplication(request) }
+        table.on("/ws/v1/cluster/apps/:app", .get) { r, _, p in r.json(ApplicationEnvelope(app: try await r.cluster.application(p("app")))) }
+        table.on("/ws/v1/cluster/apps/:app/appattempts", .get) { r, _, p in r.json(AppAttemptsEnvelope(attempts: try await r.cluster.attempts(p("app")))) }
+        table.on("/ws/v1/cluster/apps/:app/state", .get) { r, _, p in r.json(AppState(state: try await r.cluster.appState(p("app")))) }
+        table.on("/ws/v1/cluster/apps/:app/state", .put) { r, request, p in try await r.setApplicationState(request, p("app")) }
+
+        // NodeManager
+        table.on("/ws/v1/node", .get) { r, _, _ in await r.nodeInfo() }
+        table.on("/ws/v1/node/info", .get) { r, _, _ in await r.nodeInfo() }
+        table.on("/ws/v1/node/containerlogs/:container", .get) { r, _, p in try await r.containerLogs(p("container")) }
+        table.on("/ws/v1/node/containerlogs/:container/:file", .get) { r, request, p in
+            try await r.containerLog(request, p("container"), p("file"))
         }
-        throw LocalClusterError(.notFound, "No resource at \(path)")
+        // The web UI link in amContainerLogs: /node/containerlogs/{id}/{user}
+        table.on("/node/containerlogs/:container", .get) { r, _, p in try await r.logsPage(container: p("container")) }
+        table.on("/node/containerlogs/:container/**", .get) { r, _, p in try await r.logsPage(container: p("container")) }
+
+        // Services API
+        table.on("/app/v1/services", .get) { r, _, _ in r.json(await r.cluster.listServices().map(r.redacted)) }
+        table.on("/app/v1/services", .post) { r, request, _ in try await r.createService(request) }
+        table.on("/app/v1/services/version", .get) { r, _, _ in r.json(["hadoop_version": LocalCluster.version]) }
+        table.on("/app/v1/services/:service", .get) { r, _, p in r.json(r.redacted(try await r.cluster.service(p("service")))) }
+        table.on("/app/v1/services/:service", .put) { r, request, p in try await r.updateService(request, p("service")) }
+        table.on("/app/v1/services/:service", .delete) { r, request, p in try await r.destroyService(request, p("service")) }
+        table.on("/app/v1/services/:service/component-instances", .get) { r, _, p in
+            r.json(try await r.cluster.componentInstances(p("service")))
+        }
+        table.on("/app/v1/services/:service/components/:component", .put) { r, request, p in
+            try await r.flexComponent(request, p("service"), p("component"))
+        }
+
+        // WebHDFS: the path below /webhdfs/v1 is the file's; each op checks its method.
+        for method in RouteTable.methods {
+            table.on("/webhdfs/v1", method) { r, request, _ in await r.webhdfsRoute(request, []) }
+            table.on("/webhdfs/v1/**", method) { r, request, p in await r.webhdfsRoute(request, p.catchAll) }
+        }
+
+        // The web UI's probes: clients such as yarn-api-client ask /cluster
+        // (the About page) or /isActive for the active ResourceManager.
+        table.on("/isActive", .get) { r, _, _ in r.text("I am Active!") }
+        table.on("/cluster", .get) { r, _, _ in await r.aboutPage() }
+        table.finish()
+        return router
     }
 
-    private func clusterRoute(_ request: Request, _ p: [String], _ method: HTTPRequest.Method) async throws -> Response {
-        switch (method, p.count, p.first) {
-        case (.get, 0, _), (.get, 1, "info"):
-            return json(ClusterInfoEnvelope(clusterInfo: await cluster.clusterInfo()))
-        case (.get, 1, "metrics"):
-            return json(ClusterMetricsEnvelope(clusterMetrics: await cluster.metrics()))
-        case (.get, 1, "nodes"):
-            return json(NodesEnvelope(nodes: await cluster.nodes()))
-        case (.get, 2, "nodes"):
-            guard let node = await cluster.nodes().first(where: { $0.id == p[1] }) else {
-                throw LocalClusterError(.notFound, "nodeId, \(p[1]), is not found")
+    /// A route's path parameters, percent-decoded once.
+    struct PathParameters {
+        let context: ClusterRequestContext
+
+        func callAsFunction(_ name: String) -> String {
+            let raw = context.parameters.get(name) ?? ""
+            return raw.removingPercentEncoding ?? raw
+        }
+
+        /// What `**` matched, one decoded string a path segment.
+        var catchAll: [String] {
+            context.parameters.getCatchAll().map { String($0).removingPercentEncoding ?? String($0) }
+        }
+    }
+
+    /// Registers routes, then answers 405 for every method a known path does not take.
+    struct RouteTable {
+        typealias Handler = @Sendable (RESTRouter, Request, PathParameters) async throws -> Response
+        static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options]
+        let router: Router<ClusterRequestContext>
+        let rest: RESTRouter
+        private var taken: [(path: String, methods: Set<HTTPRequest.Method>)] = []
+
+        init(router: Router<ClusterRequestContext>, rest: RESTRouter) {
+            self.router = router
+            self.rest = rest
+        }
+
+        mutating func on(_ path: String, _ method: HTTPRequest.Method, _ handler: @escaping Handler) {
+            let rest = self.rest
+            router.on(RouterPath(path), method: method) { request, context in
+                try await handler(rest.scoped(context), request, PathParameters(context: context))
             }
-            return json(["node": node])
-        case (.get, 1, "apps"):
-            let states = (query(request, "states") ?? query(request, "state") ?? "")
-                .split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let types = (query(request, "applicationTypes") ?? "").split(separator: ",")
-                .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            var limit: Int? = nil
-            if let l = query(request, "limit") {
-                guard let n = Int(l), n > 0 else {
-                    throw LocalClusterError(.badRequest, "limit value must be greater then 0")
+            if let i = taken.firstIndex(where: { $0.path == path }) {
+                taken[i].methods.insert(method)
+            } else {
+                taken.append((path, [method]))
+            }
+        }
+
+        func finish() {
+            let rest = self.rest
+            for (path, methods) in taken {
+                for method in Self.methods where !methods.contains(method) {
+                    router.on(RouterPath(path), method: method) { request, _ -> Response in
+                        throw rest.methodNotAllowed(request)
+                    }
                 }
-                limit = n
             }
-            let apps = try await cluster.applications(states: states, user: query(request, "user"),
-                                                      queue: query(request, "queue"), types: types, limit: limit)
-            return json(ApplicationsEnvelope(apps: apps))
-        case (.post, 1, "apps"):
-            let user = try requireUser(request)
-            let submission = try await decode(ApplicationSubmission.self, request)
-            try await cluster.submit(submission, user: user)
-            try await cluster.persistIfNeeded()
-            var headers = HTTPFields()
-            headers[.location] = "/ws/v1/cluster/apps/\(submission.applicationId)"
-            return Response(status: .accepted, headers: headers)
-        case (.post, 2, "apps") where p[1] == "new-application":
-            _ = try requireUser(request)
-            let new = await cluster.newApplication(user: try requireUser(request))
-            try await cluster.persistIfNeeded()
-            return json(new)
-        case (.get, 2, "apps"):
-            return json(ApplicationEnvelope(app: try await cluster.application(p[1])))
-        case (.get, 3, "apps") where p[2] == "appattempts":
-            return json(AppAttemptsEnvelope(attempts: try await cluster.attempts(p[1])))
-        case (.get, 3, "apps") where p[2] == "state":
-            return json(AppState(state: try await cluster.appState(p[1])))
-        case (.put, 3, "apps") where p[2] == "state":
-            let user = try requireUser(request)
-            let owner = try await cluster.application(p[1]).user // 404 before reading the body
-            try authorize(user, owner: owner, "kill application \(p[1])")
-            let target = try await decode(AppState.self, request)
-            let now = try await cluster.setAppState(p[1], target: target.state, user: user)
-            try await cluster.persistIfNeeded()
-            return json(AppState(state: now))
-        default:
-            let known: Set<String> = ["info", "metrics", "nodes", "apps"]
-            if let first = p.first, known.contains(first), p.count <= 3 { throw methodNotAllowed(request) }
         }
-        throw LocalClusterError(.notFound, "No resource at \(request.uri.path)")
     }
 
-    private func nodeRoute(_ request: Request, _ p: [String], _ method: HTTPRequest.Method) async throws -> Response {
-        guard method == .get else { throw methodNotAllowed(request) }
-        if p.isEmpty || p == ["info"] {
-            let node = await cluster.nodes()[0]
-            return json(["nodeInfo": ["id": node.id, "nodeHostName": node.nodeHostName,
-                                      "nodeManagerVersion": node.version, "hadoopVersion": node.version]])
+    private func aboutPage() async -> Response {
+        let info = await cluster.clusterInfo()
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        let page = "<html><head><title>About the Cluster</title></head><body><h1>flinkctl embedded YARN cluster</h1><p>ResourceManager state: \(info.state), HA state: \(info.haState), version \(info.resourceManagerVersion)</p></body></html>"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    // MARK: - ResourceManager
+
+    private func node(_ id: String) async throws -> Response {
+        guard let node = await cluster.nodes().first(where: { $0.id == id }) else {
+            throw LocalClusterError(.notFound, "nodeId, \(id), is not found")
         }
-        guard p.first == "containerlogs", p.count >= 2 else {
-            throw LocalClusterError(.notFound, "No resource at \(request.uri.path)")
+        return json(["node": node])
+    }
+
+    private func applications(_ request: Request) async throws -> Response {
+        let states = (query(request, "states") ?? query(request, "state") ?? "")
+            .split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let types = (query(request, "applicationTypes") ?? "").split(separator: ",")
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var limit: Int? = nil
+        if let l = query(request, "limit") {
+            guard let n = Int(l), n > 0 else {
+                throw LocalClusterError(.badRequest, "limit value must be greater then 0")
+            }
+            limit = n
         }
-        let dir = try await cluster.logDirectory(container: p[1])
-        try await checkLogAccess(p[1])
-        if p.count == 2 {
-            return json(NodeLogsClient.Envelope(containerLogsInfo: .init(containerLogInfo: Self.listLogs(dir), containerId: p[1])))
-        }
-        let name = p[2]
+        let apps = try await cluster.applications(states: states, user: query(request, "user"),
+                                                  queue: query(request, "queue"), types: types, limit: limit)
+        return json(ApplicationsEnvelope(apps: apps))
+    }
+
+    private func submitApplication(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        let submission = try await decode(ApplicationSubmission.self, request)
+        try await cluster.submit(submission, user: user)
+        try await cluster.persistIfNeeded()
+        var headers = HTTPFields()
+        headers[.location] = "/ws/v1/cluster/apps/\(submission.applicationId)"
+        return Response(status: .accepted, headers: headers)
+    }
+
+    private func newApplication(_ request: Request) async throws -> Response {
+        let new = await cluster.newApplication(user: try requireUser(request))
+        try await cluster.persistIfNeeded()
+        return json(new)
+    }
+
+    private func setApplicationState(_ request: Request, _ app: String) async throws -> Response {
+        let user = try requireUser(request)
+        let owner = try await cluster.application(app).user // 404 before reading the body
+        try authorize(user, owner: owner, "kill application \(app)")
+        let target = try await decode(AppState.self, request)
+        let now = try await cluster.setAppState(app, target: target.state, user: user)
+        try await cluster.persistIfNeeded()
+        return json(AppState(state: now))
+    }
+
+    // MARK: - NodeManager
+
+    private func nodeInfo() async -> Response {
+        let node = await cluster.nodes()[0]
+        return json(["nodeInfo": ["id": node.id, "nodeHostName": node.nodeHostName,
+                                  "nodeManagerVersion": node.version, "hadoopVersion": node.version]])
+    }
+
+    private func containerLogs(_ container: String) async throws -> Response {
+        let dir = try await cluster.logDirectory(container: container)
+        try await checkLogAccess(container)
+        return json(NodeLogsClient.Envelope(containerLogsInfo: .init(containerLogInfo: Self.listLogs(dir), containerId: container)))
+    }
+
+    private func containerLog(_ request: Request, _ container: String, _ name: String) async throws -> Response {
+        let dir = try await cluster.logDirectory(container: container)
+        try await checkLogAccess(container)
         guard !name.contains("/"), name != "..", name != "." else {
             throw LocalClusterError(.badRequest, "Invalid log file name \(name)")
         }
@@ -367,47 +483,41 @@ struct RESTRouter: Sendable {
         return text(out)
     }
 
-    private func servicesRoute(_ request: Request, _ p: [String], _ method: HTTPRequest.Method) async throws -> Response {
-        switch (method, p.count) {
-        case (.get, 1) where p[0] == "version":
-            return json(["hadoop_version": LocalCluster.version])
-        case (.get, 0):
-            return json(await cluster.listServices().map(redacted))
-        case (.post, 0):
-            let user = try requireUser(request)
-            let spec = try await decode(Service.self, request)
-            let status = try await cluster.createService(spec, user: user)
-            try await cluster.persistIfNeeded()
-            return json(status, status: 202)
-        case (.get, 1):
-            return json(redacted(try await cluster.service(p[0])))
-        case (.put, 1):
-            let user = try requireUser(request)
-            try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "change service \(p[0])")
-            let body = try await decode(Service.self, request)
-            let (status, answer) = try await cluster.updateService(p[0], body: body, user: user)
-            try await cluster.persistIfNeeded()
-            return json(answer, status: status)
-        case (.delete, 1):
-            let user = try requireUser(request)
-            if authenticator != nil {
-                try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "destroy service \(p[0])")
-            }
-            let answer = try await cluster.destroyService(p[0])
-            try await cluster.persistIfNeeded()
-            return json(answer)
-        case (.get, 2) where p[1] == "component-instances":
-            return json(try await cluster.componentInstances(p[0]))
-        case (.put, 3) where p[1] == "components":
-            let user = try requireUser(request)
-            try authorize(user, owner: try await cluster.service(p[0]).user ?? "", "flex service \(p[0])")
-            let body = try await decode(ComponentFlex.self, request)
-            let answer = try await cluster.flex(p[0], component: p[2], body: body)
-            try await cluster.persistIfNeeded()
-            return json(answer)
-        default:
-            if p.count <= 3 { throw methodNotAllowed(request) }
-            throw LocalClusterError(.notFound, "No resource at \(request.uri.path)")
+    // MARK: - Services API
+
+    private func createService(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        let spec = try await decode(Service.self, request)
+        let status = try await cluster.createService(spec, user: user)
+        try await cluster.persistIfNeeded()
+        return json(status, status: 202)
+    }
+
+    private func updateService(_ request: Request, _ name: String) async throws -> Response {
+        let user = try requireUser(request)
+        try authorize(user, owner: try await cluster.service(name).user ?? "", "change service \(name)")
+        let body = try await decode(Service.self, request)
+        let (status, answer) = try await cluster.updateService(name, body: body, user: user)
+        try await cluster.persistIfNeeded()
+        return json(answer, status: status)
+    }
+
+    private func destroyService(_ request: Request, _ name: String) async throws -> Response {
+        let user = try requireUser(request)
+        if authenticator != nil {
+            try authorize(user, owner: try await cluster.service(name).user ?? "", "destroy service \(name)")
         }
+        let answer = try await cluster.destroyService(name)
+        try await cluster.persistIfNeeded()
+        return json(answer)
+    }
+
+    private func flexComponent(_ request: Request, _ name: String, _ component: String) async throws -> Response {
+        let user = try requireUser(request)
+        try authorize(user, owner: try await cluster.service(name).user ?? "", "flex service \(name)")
+        let body = try await decode(ComponentFlex.self, request)
+        let answer = try await cluster.flex(name, component: component, body: body)
+        try await cluster.persistIfNeeded()
+        return json(answer)
     }
 }

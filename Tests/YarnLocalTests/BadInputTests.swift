@@ -28,6 +28,15 @@ struct BadInputTests {
         Case(method: "DELETE", path: "/ws/v1/cluster/apps", body: nil, status: 405, message: "not supported"),
         Case(method: "GET", path: "/ws/v1/cluster/nowhere", body: nil, status: 404, message: "No resource"),
         Case(method: "GET", path: "/ws/v1/node/containerlogs/container_1_0001_01_000001", body: nil, status: 404, message: "not found"),
+        // The route table: a known path with a method it does not take is
+        // 405, a path below a known one that names nothing is 404.
+        Case(method: "PATCH", path: "/ws/v1/cluster/apps/application_1_0042/state", body: nil, status: 405, message: "PATCH is not supported"),
+        Case(method: "POST", path: "/ws/v1/cluster/metrics", body: "{}", status: 405, message: "not supported"),
+        Case(method: "GET", path: "/ws/v1/cluster/apps/new-application", body: nil, status: 405, message: "not supported"),
+        Case(method: "GET", path: "/ws/v1/cluster/apps/application_1_0042/nowhere", body: nil, status: 404, message: "No resource"),
+        Case(method: "GET", path: "/ws/v1/cluster/apps/application%5F1%5F0042", body: nil, status: 404, message: "application_1_0042"),
+        Case(method: "GET", path: "/ws/v2/cluster", body: nil, status: 404, message: "No resource"),
+        Case(method: "DELETE", path: "/isActive", body: nil, status: 405, message: "not supported"),
     ]
 
     static let serviceCases: [Case] = [
@@ -50,6 +59,9 @@ struct BadInputTests {
         Case(method: "PUT", path: "/app/v1/services/taken/components/c", body: #"{"number_of_containers":1}"#, status: 401, message: "user.name"),
         Case(method: "PUT", path: "/app/v1/services/once/components/c?user.name=u", body: #"{"number_of_containers":3}"#, status: 400, message: "Flexing is not supported"),
         Case(method: "PUT", path: "/app/v1/services/taken?user.name=u", body: #"{"lifetime":-5}"#, status: 400, message: "lifetime"),
+        Case(method: "POST", path: "/app/v1/services/taken?user.name=u", body: "{}", status: 405, message: "not supported"),
+        Case(method: "DELETE", path: "/app/v1/services/taken/components/c?user.name=u", body: nil, status: 405, message: "not supported"),
+        Case(method: "GET", path: "/app/v1/services/taken/nowhere", body: nil, status: 404, message: "No resource"),
     ]
 
     @Test("the ResourceManager API answers RemoteException bodies")
