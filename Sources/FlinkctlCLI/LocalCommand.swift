@@ -84,12 +84,19 @@ struct LocalCommand: ParsableCommand {
         /// `--hadoop-home`, else the installed one if there is one; nil: none.
         func resolvedHadoopHome() throws -> String? {
             if hadoopHome == "none" { return nil }
+            if hadoopHome?.isEmpty == true { throw Failure(.input, "--hadoop-home needs a Hadoop installation's directory, or 'none'") }
             guard let dir = hadoopHome ?? LocalDefaults.installedHadoopHome() else { return nil }
             let absolute = dir.hasPrefix("/") ? dir : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(dir)
             let home = (absolute as NSString).standardizingPath
             let env = ["HADOOP_COMMON_HOME": home, "HADOOP_CONF_DIR": home + "/etc/hadoop"]
-            guard NodeHadoop.find(environment: env) != nil else {
-                throw Failure(.input, "--hadoop-home \(dir): no Hadoop jars under \(home)/share/hadoop/common or its lib/ (run scripts/setup.sh, or give a Hadoop installation)")
+            // Hadoop's own FileSystem classes: hadoop-common, or the shaded client's API jar.
+            let hadoopJar = { (jar: String) in
+                let name = (jar as NSString).lastPathComponent
+                return name.hasPrefix("hadoop-common-") || name.hasPrefix("hadoop-client-api-")
+            }
+            let jars = NodeHadoop.jars(in: home + "/share/hadoop/common") + NodeHadoop.jars(in: home + "/share/hadoop/common/lib")
+            guard NodeHadoop.find(environment: env) != nil, jars.contains(where: hadoopJar) else {
+                throw Failure(.input, "--hadoop-home \(dir): no Hadoop jars (hadoop-common or hadoop-client-api) under \(home)/share/hadoop/common or its lib/ (run scripts/setup.sh, or give a Hadoop installation)")
             }
             return home
         }

@@ -114,6 +114,30 @@ import YarnLocal
             }
         }
     }
+
+    /// `--hadoop-home` naming no Hadoop (missing, empty, a file, jars of
+    /// something else) is the user's mistake: 2, with what to do, and no
+    /// cluster starts or is laid out in --dir.
+    @Test func aHadoopHomeWithoutHadoopExitsTwo() async throws {
+        try await withTemporaryDirectory { dir in
+            try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir + "/other/share/hadoop/common/lib", withIntermediateDirectories: true)
+            try "not a jar".write(toFile: dir + "/other/share/hadoop/common/lib/README", atomically: true, encoding: .utf8)
+            try "a jar, not Hadoop's".write(toFile: dir + "/other/share/hadoop/common/lib/slf4j-api-2.0.7.jar", atomically: true, encoding: .utf8)
+            try "x".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
+            for home in [dir + "/missing", dir + "/empty", dir + "/other", dir + "/file", ""] {
+                for mode in [["--foreground"], []] {
+                    let cluster = dir + "/cluster-\(mode.count)"
+                    let r = try run(flinkctlBinary, ["local", "start", "--dir", cluster, "--port", "0",
+                                                     "--hadoop-home", home] + mode)
+                    #expect(r.status == 2, "\(home) \(mode): \(r.stdout) \(r.stderr)")
+                    #expect(r.stderr.contains("--hadoop-home"), "\(home): \(r.stderr)")
+                    let made = (try? FileManager.default.contentsOfDirectory(atPath: cluster)) ?? []
+                    #expect(!made.contains("cluster.json") && !made.contains("hadoop"), "\(home): \(made)")
+                }
+            }
+        }
+    }
 }
 
 /// Savepoint and checkpoint locations reach Flink as given when they are
