@@ -82,8 +82,9 @@ let package = Package(
             name: "flinkctl",
             dependencies: ["FlinkctlCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // Position-dependent: no relative relocations to apply at every start
-            // (the CLI starts per command; see BENCHMARKS.md).
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
+            // (the CLI starts per command; see BENCHMARKS.md). No exported
+            // dynamic symbols: the runtime's start-up dladdr scans them all.
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]
         ),
 
         // What runs in a deployment's containers (appmaster, taskmanager): only

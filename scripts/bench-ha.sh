@@ -18,7 +18,8 @@ BIN="$PWD/.build/debug/flinkctl"
 WORK=$(mktemp -d /tmp/flinkctl-bench-ha-XXXXXX)
 cleanup() {
   "$BIN" local stop --dir "$WORK/yarn" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
+  # KEEP=1 keeps the containers' logs, for where the recovery's time goes.
+  if [ "${KEEP:-}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
