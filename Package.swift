@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "Hadoop", "TestSupport"]),
         .testTarget(name: "HadoopTests", dependencies: ["Hadoop", "TestSupport"]),
         .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "DeploymentModel", "Hadoop", "FlinkctlBase", "FlinkctlSecurity", "YarnLocal", "TestSupport"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "DeploymentModel", "FlinkctlBase", "Hadoop", "TestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "DeploymentModel", "Flink", "FlinkctlBase", "Hadoop", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FlinkctlCLI", "FlinkctlBase", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "FlinkctlSecurity", "YarnLocal", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),

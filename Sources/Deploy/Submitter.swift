@@ -257,12 +257,18 @@ public struct Submitter: Sendable {
     /// With JobManager HA: a cluster id of the deployment's own (its staging
     /// directory's name), so that deployments never share ZooKeeper state, and
     /// HA metadata beside the staged files unless the user names a place.
-    static func highAvailabilityDefaults(_ config: inout FlinkConfiguration, location: StagingLocation) {
+    public static func highAvailabilityDefaults(_ config: inout FlinkConfiguration, location: StagingLocation) {
         guard HighAvailability(config) != nil else { return }
         config["high-availability.cluster-id"] = config["high-availability.cluster-id"] ?? location.lastComponent
         // A new JobManager waits for the lost one's ZooKeeper session to
-        // expire before it leads: 10 s rather than Flink's 60 s.
-        config["high-availability.zookeeper.client.session-timeout"] = config["high-availability.zookeeper.client.session-timeout"] ?? "10000"
+        // expire before it leads: 6 s rather than Flink's 60 s (measured:
+        // the new JVM is ready to lead ~8 s after the kill, so the session
+        // no longer holds recovery up; BENCHMARKS.md). A connection that is
+        // only suspended (a JVM paused past the 4 s read timeout on a loaded
+        // node) keeps the leader: leadership goes when the session is lost.
+        config["high-availability.zookeeper.client.session-timeout"] = config["high-availability.zookeeper.client.session-timeout"] ?? "6000"
+        config["high-availability.zookeeper.client.tolerate-suspended-connections"] =
+            config["high-availability.zookeeper.client.tolerate-suspended-connections"] ?? "true"
         if config["high-availability.storageDir"] == nil {
             switch location {
             case .local(let dir): config["high-availability.storageDir"] = "file://" + dir + "/ha"

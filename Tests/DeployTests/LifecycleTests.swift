@@ -1,4 +1,5 @@
 import Deploy
+import Flink
 import DeploymentModel
 import FlinkctlBase
 import Foundation
@@ -248,4 +249,37 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
     func next() -> Int { lock.withLock { n += 1; return n } }
+}
+
+/// The settings flinkctl adds to a deployment with JobManager HA.
+@Suite struct HighAvailabilityDefaultsTests {
+    @Test func addedWithHAKeptWhenGivenNoneWithout() throws {
+        let location = StagingLocation.webHDFS(baseURL: "http://nn:9870", path: "/user/alice/.flinkctl/staging/job-17")
+        var config = FlinkConfiguration()
+        config["high-availability.type"] = "zookeeper"
+        config["high-availability.zookeeper.quorum"] = "zk:2181"
+        Submitter.highAvailabilityDefaults(&config, location: location)
+        #expect(config["high-availability.cluster-id"] == "job-17")
+        #expect(config["high-availability.storageDir"] == location.description + "/ha")
+        #expect(config["high-availability.zookeeper.client.session-timeout"] == "6000")
+        #expect(config["high-availability.zookeeper.client.tolerate-suspended-connections"] == "true")
+
+        // What the user gave stays.
+        var given = FlinkConfiguration()
+        given["high-availability.type"] = "zookeeper"
+        given["high-availability.zookeeper.client.session-timeout"] = "30000"
+        given["high-availability.zookeeper.client.tolerate-suspended-connections"] = "false"
+        given["high-availability.storageDir"] = "hdfs:///ha"
+        given["high-availability.cluster-id"] = "mine"
+        Submitter.highAvailabilityDefaults(&given, location: .local("/tmp/s/job-1"))
+        #expect(given["high-availability.zookeeper.client.session-timeout"] == "30000")
+        #expect(given["high-availability.zookeeper.client.tolerate-suspended-connections"] == "false")
+        #expect(given["high-availability.storageDir"] == "hdfs:///ha" && given["high-availability.cluster-id"] == "mine")
+
+        // Without HA nothing is added.
+        var plain = FlinkConfiguration()
+        plain["parallelism.default"] = "2"
+        Submitter.highAvailabilityDefaults(&plain, location: location)
+        #expect(plain.keys == ["parallelism.default"])
+    }
 }
