@@ -75,14 +75,18 @@ public struct Lifecycle: Sendable {
     /// about as long as the slowest.
     public func list() throws -> [DeploymentStatus] {
         let flink = try services.list().filter(Self.isFlink)
+        var quick = jobManagerOptions
+        quick.connectTimeout = min(quick.connectTimeout, 1)
+        quick.timeout = min(quick.timeout, 3)
+        let one = { @Sendable [quick] (service: Service) -> DeploymentStatus in
+            let area = try? stagingArea(service.configuration?.env?["FLINKCTL_STAGING"])
+            return DeployedFlink(service: service, area: area ?? nil, jobManagerOptions: quick).status(includeFailure: false)
+        }
+        // One deployment is asked inline: the thread pool costs more than it saves.
+        guard flink.count > 1 else { return flink.map(one) }
         let found = Slots<DeploymentStatus>(count: flink.count)
-        let options = jobManagerOptions
         DispatchQueue.concurrentPerform(iterations: flink.count) { i in
-            let area = try? stagingArea(flink[i].configuration?.env?["FLINKCTL_STAGING"])
-            var quick = options
-            quick.connectTimeout = min(quick.connectTimeout, 1)
-            quick.timeout = min(quick.timeout, 3)
-            found.set(i, DeployedFlink(service: flink[i], area: area ?? nil, jobManagerOptions: quick).status(includeFailure: false))
+            found.set(i, one(flink[i]))
         }
         return found.all
     }

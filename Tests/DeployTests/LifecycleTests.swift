@@ -70,6 +70,24 @@ extension TestClock: WaitClock {}
         #expect(s.job == "f00d" && s.jobState == "FAILED" && s.failure == "java.lang.ArithmeticException: / by zero")
     }
 
+    @Test func listAsksEachDeploymentsJobManagerInOrderAndSkipsOtherServices() throws {
+        let jm = StubHTTPServer { r in
+            r.path == "/jobs" ? .json(#"{"jobs":[{"id":"a1b2","status":"RUNNING"}]}"#) : StubHTTPServer.Reply(404)
+        }
+        let stagings = try (0..<3).map { _ in try Staging() }
+        for s in stagings { try s.publish(jobManagerPort: jm.port) }
+        let sleeper = #"{"name":"sleeper","state":"STABLE","description":"sleep 1000"}"#
+        for count in [1, 3] {
+            let flink = (0..<count).map { Self.service("job\($0)", state: "STABLE", staging: stagings[$0].dir) }
+            let rm = StubHTTPServer { r in
+                r.path == "/app/v1/services" ? .json("[" + ([sleeper] + flink).joined(separator: ",") + "]") : StubHTTPServer.Reply(404)
+            }
+            let list = try Self.lifecycle(rm, clock: TestClock()).list()
+            #expect(list.map(\.name) == (0..<count).map { "job\($0)" })
+            #expect(list.allSatisfy { $0.job == "a1b2" && $0.jobState == "RUNNING" && $0.rest == "http://127.0.0.1:\(jm.port)" })
+        }
+    }
+
     @Test func aServiceThatIsNotFlinkIsAnInputError() throws {
         let rm = StubHTTPServer { _ in .json(#"{"name":"sleeper","state":"STABLE","description":"sleep 1000"}"#) }
         #expect { try Self.lifecycle(rm, clock: TestClock()).status("sleeper") } throws: { error in
