@@ -326,10 +326,7 @@ enum JobArchive {
 
 /// A TCP port free on loopback now (bound to 0 and released).
 func freePort() throws -> Int {
-    switch freeTCPPort() {
-    case .success(let port): return port
-    case .failure(let f): throw FlinkError(.configuration, f.message)
-    }
+    try freeTCPPort().mapError { FlinkError(.configuration, $0.message) }.get()
 }
 
 /// Forwards SIGTERM and SIGINT to the JVM, so a container stop is a clean

@@ -67,6 +67,14 @@ public struct NodeHadoop: Sendable, Equatable {
             .filter { $0.hasSuffix(".jar") }.sorted()
     }
 
+    /// Whether a Hadoop installation at `home` holds Hadoop's own FileSystem
+    /// classes: hadoop-common, or the shaded client's API jar, under
+    /// share/hadoop/common or its lib/ (any other jar is not Hadoop).
+    public static func hasHadoopJars(home: String) -> Bool {
+        (jars(in: home + "/share/hadoop/common") + jars(in: home + "/share/hadoop/common/lib"))
+            .contains { $0.hasPrefix("hadoop-common-") || $0.hasPrefix("hadoop-client-api-") }
+    }
+
     /// The file systems that only Hadoop serves to Flink.
     public static let hadoopSchemes = ["hdfs", "webhdfs", "swebhdfs", "viewfs", "har"]
 

@@ -89,13 +89,7 @@ struct LocalCommand: ParsableCommand {
             let absolute = dir.hasPrefix("/") ? dir : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(dir)
             let home = (absolute as NSString).standardizingPath
             let env = ["HADOOP_COMMON_HOME": home, "HADOOP_CONF_DIR": home + "/etc/hadoop"]
-            // Hadoop's own FileSystem classes: hadoop-common, or the shaded client's API jar.
-            let hadoopJar = { (jar: String) in
-                let name = (jar as NSString).lastPathComponent
-                return name.hasPrefix("hadoop-common-") || name.hasPrefix("hadoop-client-api-")
-            }
-            let jars = NodeHadoop.jars(in: home + "/share/hadoop/common") + NodeHadoop.jars(in: home + "/share/hadoop/common/lib")
-            guard NodeHadoop.find(environment: env) != nil, jars.contains(where: hadoopJar) else {
+            guard NodeHadoop.find(environment: env) != nil, NodeHadoop.hasHadoopJars(home: home) else {
                 throw Failure(.input, "--hadoop-home \(dir): no Hadoop jars (hadoop-common or hadoop-client-api) under \(home)/share/hadoop/common or its lib/ (run scripts/setup.sh, or give a Hadoop installation)")
             }
             return home

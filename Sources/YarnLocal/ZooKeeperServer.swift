@@ -108,9 +108,6 @@ public struct ZooKeeperServer: Sendable {
     }
 
     static func freeLoopbackPort(_ host: String) throws -> Int {
-        switch freeTCPPort(on: host) {
-        case .success(let port): return port
-        case .failure(let f): throw LocalClusterError(.internal, f.message)
-        }
+        try freeTCPPort(on: host).mapError { LocalClusterError(.internal, $0.message) }.get()
     }
 }
