@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         // C wrappers: the only modules that import C libraries directly.
@@ -76,6 +77,7 @@ let package = Package(
                 "FlinkctlBase", "Hadoop", "YarnLocal", "HTTPTransport", "ProcessSpawn", "FlinkctlSecurity", "Flink",
                 "DeploymentModel", "Deploy", "AppMaster", "Kerberos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(

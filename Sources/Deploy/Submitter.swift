@@ -34,6 +34,13 @@ public struct SubmitRequest: Sendable {
     /// The Hadoop jars on the nodes (`--hadoop-classpath`), instead of what
     /// the NodeManagers' environment says.
     public var hadoopClasspath: String?
+    /// Virtual cores per container (`--tm-vcores`, `--jm-vcores`); written as
+    /// Flink's `yarn.containers.vcores` and `yarn.appmaster.vcores`.
+    public var taskManagerVcores: Int?
+    public var jobManagerVcores: Int?
+    /// Flink options (`key=value`) from flinkctl's defaults file: below
+    /// `--flink-conf` and `-D`, above flinkctl's own defaults.
+    public var flinkDefaults: [String] = []
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
                 taskManagerMemory: String, queue: String?, overrides: [String], configFile: String?,
@@ -89,6 +96,7 @@ public struct Submitter: Sendable {
         // Memory checked now, not in a container minutes later.
         _ = try TaskManagerMemory(configuration: config)
         _ = try JobManagerMemory(configuration: config)
+        _ = try Self.vcores(config)
 
         if request.shipFlink, !(try StagingLocation(parsing: request.stagingRoot)).isRemote {
             throw FlinkError(.configuration, "--ship-flink ships the distribution into HDFS: give --staging webhdfs://…")
@@ -235,6 +243,7 @@ public struct Submitter: Sendable {
             let (k, v) = try FlinkConfiguration.parseOverride(o)
             new.configuration[k] = v
         }
+        _ = try Self.vcores(new.configuration)
         if let existing = try? services.get(old.name), existing.state != .STOPPED && existing.state != .FAILED && existing.state != .SUCCEEDED {
             throw FlinkError(.job, "\(old.name) is still \(existing.state?.rawValue ?? "running"): stop its job with a savepoint first")
         }
@@ -277,6 +286,23 @@ public struct Submitter: Sendable {
         }
     }
 
+    /// The virtual cores of the JobManager's and of each TaskManager's
+    /// container, as Flink's YARN client reads them: `yarn.appmaster.vcores`
+    /// (default 1) and `yarn.containers.vcores` (default: the TaskManager's
+    /// slots, so that each slot has a core).
+    public static func vcores(_ config: FlinkConfiguration) throws -> (jobManager: Int, taskManager: Int) {
+        func read(_ key: String, option: String, default value: Int) throws -> Int {
+            guard let text = config[key] else { return value }
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 else {
+                throw FlinkError(.configuration, "\(key) (\(option)) must be a whole number of at least 1, not '\(text)'")
+            }
+            return n
+        }
+        let slots = Int(config["taskmanager.numberOfTaskSlots"] ?? "1") ?? 1
+        return (try read("yarn.appmaster.vcores", option: "--jm-vcores", default: 1),
+                try read("yarn.containers.vcores", option: "--tm-vcores", default: max(1, slots)))
+    }
+
     /// Whether a savepoint path (`file:/…`, a plain path, `hdfs://…`) lies
     /// inside a staging location, which then must not be removed.
     public static func savepoint(_ savepoint: String, isInside location: StagingLocation) -> Bool {
@@ -303,14 +329,15 @@ public struct Submitter: Sendable {
         let jmMB = MemorySize(parsing: c["jobmanager.memory.process.size"] ?? "1600m")?.megabytes ?? 1600
         let tmMB = MemorySize(parsing: c["taskmanager.memory.process.size"] ?? "1728m")?.megabytes ?? 1728
         let staging = deployment.stagingDirectory
+        let vcores = try Self.vcores(c)
         var service = Service(name: deployment.name, version: "1.0", components: [
             Component(name: "jobmanager", launchCommand: "\(binary) appmaster --staging \(staging)",
-                      resource: ServiceResource(cpus: 1, memory: String(jmMB)), numberOfContainers: 1,
+                      resource: ServiceResource(cpus: vcores.jobManager, memory: String(jmMB)), numberOfContainers: 1,
                       restartPolicy: .ON_FAILURE),
             // The appmaster flexes this up to --taskmanagers once it has published
             // the JobManager's address, so TaskManagers start beside the JobManager.
             Component(name: "taskmanager", launchCommand: "\(binary) taskmanager --staging \(staging)",
-                      resource: ServiceResource(cpus: 1, memory: String(tmMB)), numberOfContainers: 0,
+                      resource: ServiceResource(cpus: vcores.taskManager, memory: String(tmMB)), numberOfContainers: 0,
                       restartPolicy: .ALWAYS),
         ], configuration: ServiceConfiguration(env: ["FLINKCTL_STAGING": staging], files: files.isEmpty ? nil : files),
            queue: deployment.queue)
@@ -332,6 +359,8 @@ public struct Submitter: Sendable {
         c["jobmanager.memory.process.size"] = r.jobManagerMemory
         c["taskmanager.memory.process.size"] = r.taskManagerMemory
         c["taskmanager.numberOfTaskSlots"] = String(r.slots)
+        if let n = r.taskManagerVcores { c["yarn.containers.vcores"] = String(n) }
+        if let n = r.jobManagerVcores { c["yarn.appmaster.vcores"] = String(n) }
         c["parallelism.default"] = String(max(1, r.taskManagers * r.slots))
         c["restart-strategy.type"] = "fixed-delay"
         c["restart-strategy.fixed-delay.attempts"] = "20"
@@ -343,6 +372,10 @@ public struct Submitter: Sendable {
         c["cluster.registration.error-delay"] = "500 ms"
         c["execution.shutdown-on-application-finish"] = "true"
         c["env.java.opts.all"] = FlinkConfiguration.java17ModuleOptions.joined(separator: " ")
+        for o in r.flinkDefaults {
+            let (k, v) = try FlinkConfiguration.parseOverride(o)
+            c[k] = v
+        }
         if let file = r.configFile {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw FlinkError(.configuration, "cannot read the configuration file \(file)")

@@ -38,7 +38,14 @@ struct StagingOption: ParsableArguments {
     @Flag(name: .customLong("ship-flink"), help: "With staging in HDFS: ship the Flink distribution there too (uploaded once, then reused), for nodes that have none at the path it has here.")
     var shipFlink = false
 
-    var root: String { staging ?? StagingDefaults.root }
+    /// --staging, FLINKCTL_STAGING_ROOT, the defaults file, then ~/.flinkctl/staging.
+    func root(_ settings: Settings) throws -> String {
+        guard let r = try settings.resolve("staging", flag: staging) else { return StagingDefaults.root }
+        do { _ = try StagingLocation(parsing: r.value!) } catch let e as FlinkError {
+            throw Failure(.input, "\(r.source): \(e.message)")
+        }
+        return r.value!
+    }
 
     func validate() throws {
         if let staging {
@@ -64,6 +71,10 @@ struct DeploymentOptions: ParsableArguments {
     var jmMemory: String = "1024m"
     @Option(name: .customLong("tm-memory"), help: ArgumentHelp("TaskManager process size.", valueName: "SIZE"))
     var tmMemory: String = "1024m"
+    @Option(name: .customLong("tm-vcores"), help: ArgumentHelp("Virtual cores of each TaskManager container (Flink's yarn.containers.vcores). Default: its --slots.", valueName: "N"))
+    var tmVcores: Int?
+    @Option(name: .customLong("jm-vcores"), help: ArgumentHelp("Virtual cores of the JobManager container (Flink's yarn.appmaster.vcores). Default: 1.", valueName: "N"))
+    var jmVcores: Int?
     @Option(name: .long, help: "YARN queue.")
     var queue: String?
     @OptionGroup var flink: FlinkOverrides
@@ -76,18 +87,29 @@ struct DeploymentOptions: ParsableArguments {
     func validate() throws {
         guard taskmanagers >= 1 else { throw ValidationError("--taskmanagers must be at least 1") }
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        for (flag, value) in [("--tm-vcores", tmVcores), ("--jm-vcores", jmVcores)] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, not \(value)") }
+        }
     }
 
-    /// The submit request for `job`, with the cluster's keytab shipped when one is given.
+    /// The submit request for `job`, with the cluster's keytab shipped when
+    /// one is given; what the flags leave unset comes from the environment
+    /// and the defaults file.
     func request(name: String, job: SubmitRequest.Job, cluster: ClusterOptions, configFile: String? = nil,
-                 fromSavepoint: String? = nil) -> SubmitRequest {
+                 fromSavepoint: String? = nil, settings: Settings? = nil) throws -> SubmitRequest {
+        let settings = try settings ?? Settings.current()
+        let login = try cluster.resolvedKerberos(settings)
         var request = SubmitRequest(
             name: name, job: job, taskManagers: taskmanagers, slots: slots, jobManagerMemory: jmMemory,
-            taskManagerMemory: tmMemory, queue: queue, overrides: flink.options, configFile: configFile,
-            fromSavepoint: fromSavepoint, flinkDist: flinkDist, stagingRoot: staging.root,
-            sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: cluster.keytab.map(absolute), principal: cluster.principal)
+            taskManagerMemory: tmMemory, queue: try settings.value("queue", flag: queue), overrides: flink.options,
+            configFile: configFile, fromSavepoint: fromSavepoint,
+            flinkDist: try settings.value("flink-dist", flag: flinkDist), stagingRoot: try staging.root(settings),
+            sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: login?.keytab.value.map(absolute), principal: login?.principal.value)
+        request.flinkDefaults = settings.flinkDefaults
         request.shipFlink = staging.shipFlink
-        request.hadoopClasspath = hadoopClasspath
+        request.hadoopClasspath = try settings.value("hadoop-classpath", flag: hadoopClasspath)
+        request.taskManagerVcores = tmVcores
+        request.jobManagerVcores = jmVcores
         return request
     }
 }
@@ -134,7 +156,7 @@ struct SubmitCommand: ParsableCommand {
             let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
             let job: SubmitRequest.Job = sql.map { .sql(file: absolute($0), arguments: args) }
                 ?? .jar(file: absolute(jar!), mainClass: mainClass, arguments: args)
-            let request = deployment.request(name: name, job: job, cluster: cluster, configFile: flinkConf.map(absolute),
+            let request = try deployment.request(name: name, job: job, cluster: cluster, configFile: flinkConf.map(absolute),
                                              fromSavepoint: fromSavepoint)
             let (submitted, status) = try lifecycle.submit(request)
             print("Submitted service \(name): \(status.diagnostics ?? "")")
@@ -169,7 +191,7 @@ struct SessionCommand: ParsableCommand {
         func run() throws {
             try runReporting {
                 let lifecycle = try cluster.lifecycle()
-                let ready = try lifecycle.startSession(deployment.request(name: name, job: .session, cluster: cluster),
+                let ready = try lifecycle.startSession(try deployment.request(name: name, job: .session, cluster: cluster),
                                                        readyTimeout: startTimeout) { status in
                     print("Started service \(name): \(status.diagnostics ?? "")")
                 }

@@ -121,8 +121,8 @@ extension ClusterOptions {
     /// private in-memory cache kept fresh for as long as the command runs;
     /// otherwise libcurl uses the user's own ticket cache if the server asks.
     func spnegoLogin() throws -> SPNEGOLogin? {
-        guard let keytab, let principal else { return nil }
-        let session = try KeytabSession(keytab: keytab, principal: principal)
+        guard let login = try resolvedKerberos(try Settings.current()) else { return nil }
+        let session = try KeytabSession(keytab: login.keytab.value!, principal: login.principal.value!)
         session.activate()
         try session.ensureFresh()
         return SPNEGOLogin(ensureTicket: { try session.ensureFresh() }, renew: { try session.renew() })

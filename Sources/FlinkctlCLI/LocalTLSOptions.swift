@@ -70,9 +70,11 @@ struct LocalTLSOptions: ParsableArguments {
 extension ClusterOptions {
     /// The --truststore's certificates as PEM, for libcurl.
     func truststorePEM() throws -> String? {
-        guard let truststore else { return nil }
+        let settings = try Settings.current()
+        guard let truststore = try settings.value("truststore", flag: truststore) else { return nil }
+        let passwordFile = try settings.value("truststore-password-file", flag: truststorePasswordFile)
         do {
-            return try TrustedCertificatesPEM.load(truststore, password: try truststorePasswordFile.map { try KeystorePassword.fromFile($0) })
+            return try TrustedCertificatesPEM.load(truststore, password: try passwordFile.map { try KeystorePassword.fromFile($0) })
         } catch let e as SecurityError {
             throw Failure(.input, e.description, hint: e.code == .wrongPassword ? "Check --truststore-password-file: its first line is the password." : nil)
         }

@@ -23,8 +23,8 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "User for simple authentication (?user.name=). Default: HADOOP_USER_NAME, then USER.")
     var user: String?
 
-    @Option(name: .long, help: ArgumentHelp("Request timeout in seconds.", valueName: "SECONDS"))
-    var timeout: Double = 60
+    @Option(name: .long, help: ArgumentHelp("Request timeout in seconds. Default: 60.", valueName: "SECONDS"))
+    var timeout: Double?
 
     @Option(name: .long, help: ArgumentHelp("Kerberos keytab to log in from (SPNEGO); with --principal. Without them, the ticket cache is used.", valueName: "FILE"))
     var keytab: String?
@@ -45,12 +45,43 @@ struct ClusterOptions: ParsableArguments {
         if (keytab == nil) != (principal == nil) {
             throw ValidationError("--keytab and --principal go together")
         }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
     }
 
-    /// Resolves the cluster address: --rm, FLINKCTL_RM, HADOOP_CONF_DIR, then the embedded default.
+    /// The user: --user, HADOOP_USER_NAME, the defaults file, then USER.
+    func resolvedUser(_ settings: Settings) throws -> ResolvedSetting {
+        if let r = try settings.resolve("user", flag: user) { return r }
+        return ResolvedSetting(name: "user", value: settings.environment["USER"] ?? NSUserName(), source: "USER")
+    }
+
+    /// The keytab login, as a pair: the flags, else FLINKCTL_KEYTAB with
+    /// FLINKCTL_PRINCIPAL, else the defaults file's; nil means the ticket cache.
+    func resolvedKerberos(_ settings: Settings) throws -> (keytab: ResolvedSetting, principal: ResolvedSetting)? {
+        let k = try settings.resolve("keytab", flag: keytab), p = try settings.resolve("principal", flag: principal)
+        guard let k, let p else {
+            if let given = k ?? p {
+                throw Failure(.input, "\(given.source) gives the \(given.name) without the \(given.name == "keytab" ? "principal" : "keytab"): keytab and principal go together")
+            }
+            return nil
+        }
+        // One login, from one place: a keytab from one source with a principal from another is a mistake.
+        if k.source.hasPrefix("--") != p.source.hasPrefix("--") || k.source.hasPrefix("FLINKCTL_") != p.source.hasPrefix("FLINKCTL_") {
+            throw Failure(.input, "the keytab comes from \(k.source) and the principal from \(p.source): give both in one place")
+        }
+        return (k, p)
+    }
+
+    var resolvedKeytab: String? { get throws { try resolvedKerberos(try Settings.current())?.keytab.value } }
+    var resolvedPrincipal: String? { get throws { try resolvedKerberos(try Settings.current())?.principal.value } }
+
+    /// Resolves the cluster address: --rm, FLINKCTL_RM, HADOOP_CONF_DIR, the
+    /// defaults file, then the embedded default.
     func address() throws -> ClusterAddress {
-        let env = ProcessInfo.processInfo.environment
-        let user = self.user ?? env["HADOOP_USER_NAME"] ?? env["USER"] ?? NSUserName()
+        let settings = try Settings.current()
+        let env = settings.environment
+        let user = try resolvedUser(settings).value!
         if let rm, !rm.isEmpty {
             return ClusterAddress(urls: try Self.urls(rm, from: "--rm"), user: user, source: "--rm")
         }
@@ -67,6 +98,9 @@ struct ClusterOptions: ParsableArguments {
                 throw Failure(.input, "HADOOP_CONF_DIR=\(confDir) has no ResourceManager address (yarn.resourcemanager.webapp.address or yarn.resourcemanager.hostname)")
             }
             return ClusterAddress(urls: urls, user: user, source: "HADOOP_CONF_DIR")
+        }
+        if let file = settings.file, let rm = file.settings["rm"] {
+            return ClusterAddress(urls: try Self.urls(rm.value, from: file.source(rm)), user: user, source: file.source(rm))
         }
         let dir = LocalDefaults.directory
         if let info = ClusterProcessInfo.read(directory: dir), info.isAlive {
@@ -86,18 +120,19 @@ struct ClusterOptions: ParsableArguments {
 
     func endpoint() throws -> RESTEndpoint {
         var address = try address()
-        if principal != nil && user == nil { address.user = nil }
+        let settings = try Settings.current()
+        if try resolvedKerberos(settings) != nil, try settings.resolve("user", flag: user) == nil { address.user = nil }
         return try RESTEndpoint(address: address, options: try transportOptions(), login: try spnegoLogin())
     }
 
     /// Timeouts, TLS trust and Negotiate, for the ResourceManager and WebHDFS alike.
     func transportOptions() throws -> TransportOptions {
         var options = TransportOptions()
-        options.timeout = timeout
+        options.timeout = try Settings.current().value("timeout", flag: timeout.map { String($0) }).flatMap(Double.init) ?? 60
         // Negotiate only answers a server's 401 challenge; simple-auth clusters never
         // send one (and then libcurl is not even loaded).
         options.negotiate = true
-        options.caFile = caFile
+        options.caFile = try Settings.current().value("ca-file", flag: caFile)
         options.caPEM = try truststorePEM()
         return options
     }

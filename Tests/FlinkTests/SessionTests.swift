@@ -46,9 +46,18 @@ struct SessionTests {
             let noMain = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--jar", jar, "--name", "nomain"])
             #expect(noMain.status == 2 && noMain.stderr.contains("no Main-Class") && noMain.stderr.contains("--class"), "\(noMain.stderr)")
 
-            let start = try run(flinkctlBinary, ["session", "start", "--rm", cluster.url, "--name", "sess", "--taskmanagers", "1", "--slots", "2"])
+            let start = try run(flinkctlBinary, ["session", "start", "--rm", cluster.url, "--name", "sess", "--taskmanagers", "1", "--slots", "2",
+                                                 "--tm-vcores", "3", "--jm-vcores", "2"])
             #expect(start.status == 0, "\(start.stdout) \(start.stderr)")
             #expect(start.stdout.contains("Session ready: 1 TaskManagers, 2 slots"))
+            // The vcores asked for are in the service's spec and are what the
+            // cluster accounts: 2 for the JobManager, 3 for the TaskManager.
+            let spec = try cluster.services.get("sess")
+            #expect(spec.components?.first { $0.name == "jobmanager" }?.resource?.cpus == 2)
+            #expect(spec.components?.first { $0.name == "taskmanager" }?.resource?.cpus == 3)
+            let app = try cluster.rm.applications().first { $0.name == "sess" && $0.state == "RUNNING" }
+            #expect(app?.allocatedVCores == 5, "allocated: \(String(describing: app?.allocatedVCores))")
+            #expect(try cluster.rm.metrics().allocatedVirtualCores == 5)
 
             for (n, rows) in [(1, 50), (2, 100)] {
                 let out = dir + "/out\(n)"

@@ -9,7 +9,7 @@ struct HelpTests {
     func root() throws {
         let r = try run(flinkctlBinary, ["--help"])
         #expect(r.status == 0)
-        for word in ["submit", "list", "status", "cancel", "savepoint", "session", "local", "yarn", "logs", "security", "HADOOP_CONF_DIR", "FLINKCTL_RM", "Exit codes", "3 remote failure"] {
+        for word in ["submit", "list", "status", "cancel", "savepoint", "session", "local", "yarn", "logs", "security", "HADOOP_CONF_DIR", "FLINKCTL_RM", "flinkctl.yaml", "config", "Exit codes", "3 remote failure"] {
             #expect(r.stdout.contains(word), "--help lacks '\(word)':\n\(r.stdout)")
         }
     }
@@ -20,9 +20,11 @@ struct HelpTests {
         (["yarn", "apps", "--help"], ["--states", "--types", "--limit", "--rm", "--output", "yarn application -list"]),
         (["yarn", "kill", "--help"], ["Application id", "KILLED"]),
         (["logs", "--help"], ["-f", "--follow", "Service name or application id"]),
-        (["submit", "--help"], ["--sql", "--jar", "--class", "--taskmanagers", "--slots", "--from-savepoint", "--detached", "-D", "--flink-dist"]),
+        (["submit", "--help"], ["--sql", "--jar", "--class", "--taskmanagers", "--slots", "--from-savepoint", "--detached", "-D", "--flink-dist",
+                                "--tm-vcores", "--jm-vcores", "yarn.containers.vcores"]),
         (["cancel", "--help"], ["--savepoint", "Service name"]),
-        (["session", "start", "--help"], ["--taskmanagers", "--slots"]),
+        (["session", "start", "--help"], ["--taskmanagers", "--slots", "--tm-vcores"]),
+        (["config", "show", "--help"], ["FLINKCTL_CONF_DIR", "flinkctl.yaml", "--output", "--rm", "--queue"]),
         (["run", "--help"], ["--session", "--jar"]),
     ])
     func sub(args: [String], words: [String]) throws {
