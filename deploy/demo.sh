@@ -20,8 +20,10 @@ case "${1:-}" in
   *) echo "usage: deploy/demo.sh [--ha]" >&2; exit 2 ;;
 esac
 
-echo "setting up (the first run installs packages, Flink 2.3.0 and Hadoop's client jars, and builds: several minutes)…"
-scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
+# The first run installs packages, Flink 2.3.0 and Hadoop's client jars and
+# builds (several minutes): setup says each step and its time. Later runs
+# have nothing to do and say next to nothing.
+scripts/setup.sh
 BIN="$PWD/.build/debug/flinkctl"
 DIR="${FLINKCTL_DEMO_DIR:-$PWD/.flinkctl-demo}"
 WORK="$DIR/traffic"

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
+scripts/setup.sh
 BIN="$PWD/.build/debug/flinkctl"
 DIR="${FLINKCTL_DEMO_DIR:-$PWD/.flinkctl-demo}"
 
