@@ -282,7 +282,7 @@ func writeContainerConfiguration(_ config: FlinkConfiguration, deployment: Deplo
     // 0600: the configuration may hold keystore passwords.
     try AtomicFile.write(try config.render(for: version),
                          to: (confDir as NSString).appendingPathComponent(version.configFileName), mode: 0o600)
-    try AtomicFile.write(FlinkProcessCommand.log4jProperties,
+    try AtomicFile.write(deployment.log4jProperties ?? FlinkProcessCommand.log4jProperties,
                          to: (confDir as NSString).appendingPathComponent("log4j.properties"), mode: 0o644)
     var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,
                                       configDirectory: confDir, logDirectory: logDir)

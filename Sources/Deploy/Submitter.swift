@@ -41,6 +41,9 @@ public struct SubmitRequest: Sendable {
     /// Flink options (`key=value`) from flinkctl's defaults file: below
     /// `--flink-conf` and `-D`, above flinkctl's own defaults.
     public var flinkDefaults: [String] = []
+    /// The containers' log4j2 configuration (the user's conf directory's
+    /// log4j.properties); nil: flinkctl's own.
+    public var log4jProperties: String?
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
                 taskManagerMemory: String, queue: String?, overrides: [String], configFile: String?,
@@ -162,6 +165,7 @@ public struct Submitter: Sendable {
                                     queue: request.queue)
         deployment.kerberos = kerberos
         deployment.hadoopClasspath = request.hadoopClasspath
+        deployment.log4jProperties = request.log4jProperties
         deployment.sharedFiles = stager.shared.isEmpty ? nil : stager.shared
         if request.shipFlink { deployment.distributionArchive = try stager.putDistribution(distribution) }
         try stager.putRecord(deployment)

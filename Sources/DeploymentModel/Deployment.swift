@@ -36,6 +36,9 @@ public struct Deployment: Codable, Sendable {
     /// `submit --hadoop-classpath`: the Hadoop jars on the nodes, instead of
     /// what the NodeManager's environment says (`NodeHadoop`).
     public var hadoopClasspath: String?
+    /// The log4j2 configuration of the containers' JVMs, when the user's conf
+    /// directory holds one; nil: flinkctl's own (`FlinkProcessCommand.log4jProperties`).
+    public var log4jProperties: String?
 
     public struct KerberosLogin: Codable, Sendable, Equatable {
         public var keytab: String

@@ -87,29 +87,48 @@ public struct FlinkProcessCommand: Sendable {
         return argv
     }
 
-    /// A log4j2 configuration writing to `${sys:log.file}`, as Flink's shipped one does.
+    /// The log4j2 configuration the containers' JVMs use unless the user's
+    /// conf directory has one (conf/log4j.properties is this text): the log
+    /// goes to `${sys:log.file}` and rolls over at 100 MB, keeping 10 earlier
+    /// files, as Flink's shipped one does, so that a streaming job that runs
+    /// for months cannot fill its node's disk. `-Dflinkctl.log.max-size=…`
+    /// and `-Dflinkctl.log.max-files=…` (in `env.java.opts.all`) change both.
     public static let log4jProperties = """
-    monitorInterval=30
+    # The log4j2 configuration of flinkctl's containers (JobManager and
+    # TaskManagers). A log4j.properties beside flinkctl.yaml (FLINKCTL_CONF_DIR,
+    # else ~/.flinkctl) replaces it for the deployments submitted from there.
+    monitorInterval = 30
     rootLogger.level = INFO
     rootLogger.appenderRef.file.ref = MainAppender
-    logger.akka.name = akka
-    logger.akka.level = INFO
     logger.pekko.name = org.apache.pekko
     logger.pekko.level = INFO
-    logger.kafka.name= org.apache.kafka
+    logger.kafka.name = org.apache.kafka
     logger.kafka.level = INFO
     logger.hadoop.name = org.apache.hadoop
     logger.hadoop.level = WARN
     logger.zookeeper.name = org.apache.zookeeper
     logger.zookeeper.level = INFO
+    logger.shaded_zookeeper.name = org.apache.flink.shaded.zookeeper3
+    logger.shaded_zookeeper.level = INFO
     logger.netty.name = org.jboss.netty.channel.DefaultChannelPipeline
     logger.netty.level = OFF
+
+    # Size-capped: the file rolls over at flinkctl.log.max-size (default
+    # 100MB) into log.file.1, .2, …, and at most flinkctl.log.max-files
+    # (default 10) earlier files are kept.
     appender.main.name = MainAppender
-    appender.main.type = File
+    appender.main.type = RollingFile
     appender.main.append = true
     appender.main.fileName = ${sys:log.file}
+    appender.main.filePattern = ${sys:log.file}.%i
     appender.main.layout.type = PatternLayout
     appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+    appender.main.policies.type = Policies
+    appender.main.policies.size.type = SizeBasedTriggeringPolicy
+    appender.main.policies.size.size = ${sys:flinkctl.log.max-size:-100MB}
+    appender.main.strategy.type = DefaultRolloverStrategy
+    appender.main.strategy.max = ${sys:flinkctl.log.max-files:-10}
+    appender.main.strategy.fileIndex = min
 
     """
 }

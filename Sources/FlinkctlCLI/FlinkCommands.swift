@@ -106,6 +106,7 @@ struct DeploymentOptions: ParsableArguments {
             flinkDist: try settings.value("flink-dist", flag: flinkDist), stagingRoot: try staging.root(settings),
             sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: login?.keytab.value.map(absolute), principal: login?.principal.value)
         request.flinkDefaults = settings.flinkDefaults
+        request.log4jProperties = try settings.log4jProperties()
         request.shipFlink = staging.shipFlink
         request.hadoopClasspath = try settings.value("hadoop-classpath", flag: hadoopClasspath)
         request.taskManagerVcores = tmVcores

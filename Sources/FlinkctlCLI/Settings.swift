@@ -102,21 +102,22 @@ struct DefaultsFile: Sendable, Equatable {
         }
     }
 
-    /// Where the file is: `$FLINKCTL_CONF_DIR/flinkctl.yaml`, else
-    /// `~/.flinkctl/flinkctl.yaml`. A FLINKCTL_CONF_DIR without the file is a
-    /// mistake worth saying; a home without one just has no defaults.
-    static func load(environment: [String: String]) throws -> DefaultsFile? {
-        let path: String
+    /// flinkctl's conf directory: FLINKCTL_CONF_DIR, else ~/.flinkctl.
+    static func directory(environment: [String: String]) throws -> String {
         if let dir = environment["FLINKCTL_CONF_DIR"], !dir.isEmpty {
-            path = (dir as NSString).appendingPathComponent("flinkctl.yaml")
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw Failure(.input, "FLINKCTL_CONF_DIR=\(dir) holds no flinkctl.yaml")
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw Failure(.input, "FLINKCTL_CONF_DIR=\(dir) is not a directory")
             }
-        } else {
-            let home = environment["HOME"] ?? NSHomeDirectory()
-            path = (home as NSString).appendingPathComponent(".flinkctl/flinkctl.yaml")
-            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            return dir
         }
+        return ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".flinkctl")
+    }
+
+    /// `flinkctl.yaml` in the conf directory, when it is there.
+    static func load(environment: [String: String]) throws -> DefaultsFile? {
+        let path = (try directory(environment: environment) as NSString).appendingPathComponent("flinkctl.yaml")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure(.input, "cannot read \(path)")
         }
@@ -214,6 +215,19 @@ struct Settings: Sendable {
     }
 
     func value(_ key: String, flag: String?) throws -> String? { try resolve(key, flag: flag)?.value }
+
+    /// The containers' log4j2 configuration: `log4j.properties` in the conf
+    /// directory, when it is there (nil: flinkctl's own).
+    func log4jProperties() throws -> String? {
+        let path = (try DefaultsFile.directory(environment: environment) as NSString).appendingPathComponent("log4j.properties")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(.input, "cannot read \(path)") }
+        guard data.count <= 1 << 20 else { throw Failure(.input, "\(path) is over 1 MiB: not a log4j configuration") }
+        guard let text = String(data: data, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw Failure(.input, "\(path) is empty or not UTF-8 text")
+        }
+        return text
+    }
 
     /// The file's Flink options as `-D key=value` defaults, before the command line's own.
     var flinkDefaults: [String] { file?.flink.map { "\($0.key)=\($0.entry.value)" } ?? [] }

@@ -112,10 +112,13 @@ import TestSupport
         }
     }
 
-    @Test func aConfDirWithoutTheFileIsSaid() async throws {
+    @Test func aConfDirThatIsNotADirectoryIsSaid() async throws {
         try await withTemporaryDirectory { dir in
             let (r, _) = try Self.show(dir + "/none")
-            #expect(r.status == 2 && r.stderr.contains("FLINKCTL_CONF_DIR") && r.stderr.contains("no flinkctl.yaml"), "\(r.stderr)")
+            #expect(r.status == 2 && r.stderr.contains("FLINKCTL_CONF_DIR") && r.stderr.contains("not a directory"), "\(r.stderr)")
+            // A conf directory without flinkctl.yaml has no defaults, and that is fine.
+            let (empty, rows) = try Self.show(dir)
+            #expect(empty.status == 0 && rows["queue"]?.value == nil, "\(empty.stderr)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Flink
 import Hadoop
 import Testing
 import TestSupport
@@ -88,12 +89,26 @@ struct SubmitEndToEndTests {
             let status = try run(flinkctlBinary, ["status", "sum-sql", "--rm", cluster.url, "--output", "json"])
             #expect(status.stdout.contains("\"jobState\" : \"FINISHED\"") && status.stdout.contains("\"serviceState\" : \"STOPPED\""), "\(status.stdout)")
 
-            // The SQL runner as a plain jar job, with its class and an argument.
+            // The SQL runner as a plain jar job, with its class and an argument;
+            // submitted from a conf directory whose log4j.properties the
+            // containers use instead of flinkctl's own.
             let jarSQL = try Self.write(Self.batchSQL(out: dir + "/out-jar", rows: 10), dir + "/jar.sql")
-            let j = try submit(cluster, ["--jar", Self.runnerJar, "--class", "org.flinkctl.sql.SqlRunner",
-                                         "--name", "sum-jar", "--", jarSQL])
+            let conf = dir + "/conf"
+            try FileManager.default.createDirectory(atPath: conf, withIntermediateDirectories: true)
+            try FlinkProcessCommand.log4jProperties.replacingOccurrences(of: "layout.pattern = %d", with: "layout.pattern = OURS %d")
+                .write(toFile: conf + "/log4j.properties", atomically: true, encoding: .utf8)
+            let j = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--jar", Self.runnerJar, "--class", "org.flinkctl.sql.SqlRunner",
+                                             "--name", "sum-jar", "--", jarSQL],
+                            environment: ["FLINKCTL_SQL_RUNNER": Self.runnerJar, "FLINKCTL_CONF_DIR": conf])
             #expect(j.status == 0, "jar submit failed: \(j.stdout)\n\(j.stderr)")
             #expect(Self.committedLines(dir + "/out-jar") == ["55,10"])
+            // The JobManager's log, in the node's log directory for the application.
+            let appId = try #require(try cluster.rm.applications().first { $0.name == "sum-jar" }?.id)
+            let appLogs = dir + "/logs/" + appId
+            let jobManagerLog = try FileManager.default.contentsOfDirectory(atPath: appLogs).map { appLogs + "/" + $0 + "/jobmanager.log" }
+                .first { FileManager.default.fileExists(atPath: $0) }
+            let logLines = try String(contentsOfFile: try #require(jobManagerLog), encoding: .utf8).split(separator: "\n").filter { $0.contains(" INFO ") }
+            #expect(!logLines.isEmpty && logLines.allSatisfy { $0.hasPrefix("OURS ") }, "\(logLines.prefix(3))")
 
             let list = try run(flinkctlBinary, ["list", "--rm", cluster.url])
             #expect(list.stdout.contains("sum-sql") && list.stdout.contains("sum-jar"))
