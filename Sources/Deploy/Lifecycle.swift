@@ -203,39 +203,154 @@ public struct Lifecycle: Sendable {
         public var job: String?
         /// The savepoint taken first, when asked for.
         public var savepoint: String?
+        /// Whether the service was stopped too (not when one job of a session was).
+        public var serviceStopped = false
         public init(job: String? = nil, savepoint: String? = nil) {
             self.job = job
             self.savepoint = savepoint
         }
     }
 
-    /// Stops the running job (with a savepoint into `savepointDirectory` when
-    /// given) and then the service: the appmaster stops it when the job
-    /// ends; if it has not within `stopPolicy`, it is stopped here.
-    public func cancel(_ name: String, savepointDirectory: String? = nil) throws -> Cancelled {
+    /// Stops a job (with a savepoint into `savepointDirectory` when given).
+    /// Without `job`: the deployment's running job and then its service (the
+    /// appmaster stops it when an application's job ends; a session, or a
+    /// service that has not stopped within `stopPolicy`, is stopped here); a
+    /// session running several jobs is refused with their list. With `job`:
+    /// that job only, and a session goes on serving its other jobs.
+    public func cancel(_ name: String, savepointDirectory: String? = nil, job: String? = nil) throws -> Cancelled {
         let d = try deployment(name)
         var done = Cancelled()
-        if let job = try? d.currentJob(), !job.isTerminal, let rest = try d.rest() {
+        // Without --job, a JobManager that does not answer has no job to stop
+        // (the service is stopped all the same); several running jobs are refused.
+        let target: (FlinkRESTClient, FlinkRESTClient.JobOverview)?
+        do {
+            target = try runningJob(d, name: name, job: job)
+        } catch let failure as Failure {
+            throw failure
+        } catch where job == nil {
+            target = nil
+        }
+        if let (rest, running) = target {
             if let dir = savepointDirectory {
-                done.savepoint = try rest.stopWithSavepoint(job.jid, directory: dir)
+                done.savepoint = try rest.stopWithSavepoint(running.jid, directory: dir)
             } else {
-                try rest.cancel(job.jid)
+                try rest.cancel(running.jid)
             }
-            done.job = job.jid
+            done.job = running.jid
         } else if savepointDirectory != nil {
             throw Failure(.unhealthy, "\(name) has no running job to take a savepoint of")
         }
-        if !waitUntilStopped(name) { _ = try services.stop(name) }
+        if job != nil && isSession(d) { return done }
+        if isSession(d) || !waitUntilStopped(name) {
+            _ = try services.stop(name)
+            waitUntilStopped(name)
+        }
+        done.serviceStopped = true
         return done
     }
 
-    /// Takes a savepoint of the running job; the job goes on. Its location.
-    public func savepoint(_ name: String, directory: String) throws -> String {
+    /// Takes a savepoint of the running job (of `job`, in a session running
+    /// several); the job goes on. Its location.
+    public func savepoint(_ name: String, directory: String, job: String? = nil) throws -> String {
         let d = try deployment(name)
-        guard let job = try d.currentJob(), !job.isTerminal, let rest = try d.rest() else {
+        guard let (rest, running) = try runningJob(d, name: name, job: job) else {
             throw Failure(.unhealthy, "\(name) has no running job")
         }
-        return try rest.triggerSavepoint(job.jid, directory: directory)
+        return try rest.triggerSavepoint(running.jid, directory: directory)
+    }
+
+    /// Stops a session: each running job (with a savepoint into
+    /// `savepointDirectory` when given), then the service.
+    public func stopSession(_ name: String, savepointDirectory: String? = nil) throws -> [Cancelled] {
+        let d = try deployment(name)
+        guard isSession(d) else {
+            throw Failure(.input, "\(name) is not a session but an application deployment: use `flinkctl cancel \(name)`")
+        }
+        var stopped: [Cancelled] = []
+        if d.service.state != .STOPPED, let rest = try d.rest() {
+            for running in try rest.jobs().filter({ !$0.isTerminal }) {
+                if let dir = savepointDirectory {
+                    stopped.append(Cancelled(job: running.jid, savepoint: try rest.stopWithSavepoint(running.jid, directory: dir)))
+                } else {
+                    try rest.cancel(running.jid)
+                    stopped.append(Cancelled(job: running.jid))
+                }
+            }
+        }
+        _ = try services.stop(name)
+        waitUntilStopped(name)
+        return stopped
+    }
+
+    /// One job of a deployment, as `list --jobs` shows it.
+    public struct JobRow: Codable, Sendable, Equatable {
+        public var deployment: String
+        public var serviceState: String
+        public var job: String
+        public var name: String?
+        public var state: String
+        public var startTime: Int64?
+    }
+
+    /// Every job of every Flink deployment: a running JobManager's jobs (a
+    /// session has several), else the job its deployment recorded at its end.
+    public func listJobs() throws -> [JobRow] {
+        let flink = try services.list().filter(Self.isFlink)
+        var quick = jobManagerOptions
+        quick.connectTimeout = min(quick.connectTimeout, 1)
+        quick.timeout = min(quick.timeout, 3)
+        let found = Slots<[JobRow]>(count: flink.count)
+        let options = quick
+        DispatchQueue.concurrentPerform(iterations: flink.count) { i in
+            let service = flink[i]
+            let area = (try? stagingArea(service.configuration?.env?["FLINKCTL_STAGING"])) ?? nil
+            let d = DeployedFlink(service: service, area: area, jobManagerOptions: options)
+            let name = service.name ?? "", state = service.state?.rawValue ?? ""
+            if service.state != .STOPPED, let jobs = try? d.rest()?.jobs(), !jobs.isEmpty {
+                found.set(i, jobs.sorted { ($0.startTime ?? 0) < ($1.startTime ?? 0) }.map {
+                    JobRow(deployment: name, serviceState: state, job: $0.jid, name: $0.name, state: $0.state, startTime: $0.startTime)
+                })
+            } else if let r = d.result, let id = r.jobId {
+                found.set(i, [JobRow(deployment: name, serviceState: state, job: id, name: nil, state: r.state, startTime: nil)])
+            } else {
+                found.set(i, [])
+            }
+        }
+        return found.all.flatMap { $0 }
+    }
+
+    /// Whether a deployment is a session cluster (its record says so).
+    func isSession(_ d: DeployedFlink) -> Bool {
+        guard let area = d.area, let record = try? Deployment.load(from: area) else { return false }
+        return record.mode == .session
+    }
+
+    /// The job an operation acts on: `job` when given (one of the
+    /// deployment's jobs, still running), else its one running job; nil when
+    /// nothing runs. Several running jobs without `job` are refused, listed.
+    func runningJob(_ d: DeployedFlink, name: String, job: String?) throws -> (FlinkRESTClient, FlinkRESTClient.JobOverview)? {
+        guard d.service.state != .STOPPED, let rest = try d.rest() else {
+            if let job { throw Failure(.unhealthy, "\(name) is not running: job \(job) cannot be reached") }
+            return nil
+        }
+        // Flink's light listing says which jobs run; names only for messages.
+        let all = try rest.jobStates()
+        func listing(_ jobs: [FlinkRESTClient.JobOverview]) -> String {
+            let names = Dictionary(((try? rest.jobs()) ?? []).map { ($0.jid, $0.name) }) { a, _ in a }
+            return jobs.map { "  \($0.jid)  \($0.state)  \(names[$0.jid] ?? "")" }.joined(separator: "\n")
+        }
+        guard let job else {
+            let running = all.filter { !$0.isTerminal }
+            if running.count > 1 {
+                throw Failure(.input, "\(name) runs \(running.count) jobs; give --job with one of them:\n" + listing(running))
+            }
+            return running.first.map { (rest, $0) }
+        }
+        guard let found = all.first(where: { $0.jid == job }) else {
+            throw Failure(.input, "--job \(job): \(name) has no such job" + (all.isEmpty ? "" : "; its jobs:\n" + listing(all)))
+        }
+        guard !found.isTerminal else { throw Failure(.unhealthy, "job \(job) of \(name) has already ended (\(found.state))") }
+        return (rest, found)
     }
 
     public struct Redeployed: Sendable {

@@ -94,18 +94,22 @@ public struct FlinkRESTClient: Sendable {
         return try get(Envelope.self, "/jobs/overview").jobs
     }
 
-    /// The newest job the JobManager knows: an application cluster holds one,
-    /// and Flink's light `/jobs` listing names it and its state; with several
-    /// (a session cluster) the newest by start time from `/jobs/overview`.
-    public func newestJob() throws -> JobOverview? {
+    /// Every job's id and state from Flink's light `/jobs` listing (no names,
+    /// no times: `jobs()` has those).
+    public func jobStates() throws -> [JobOverview] {
         struct Listing: Codable {
             struct Entry: Codable { var id: String; var status: String }
             var jobs: [Entry]
         }
-        let listed = try get(Listing.self, "/jobs").jobs
-        if listed.count == 1 {
-            return JobOverview(jid: listed[0].id, name: "", state: listed[0].status)
-        }
+        return try get(Listing.self, "/jobs").jobs.map { JobOverview(jid: $0.id, name: "", state: $0.status) }
+    }
+
+    /// The newest job the JobManager knows: an application cluster holds one,
+    /// and Flink's light `/jobs` listing names it and its state; with several
+    /// (a session cluster) the newest by start time from `/jobs/overview`.
+    public func newestJob() throws -> JobOverview? {
+        let listed = try jobStates()
+        if listed.count == 1 { return listed[0] }
         if listed.isEmpty { return nil }
         return try jobs().max { ($0.startTime ?? 0) < ($1.startTime ?? 0) }
     }
@@ -151,20 +155,32 @@ public struct FlinkRESTClient: Sendable {
             var operation: Op?
         }
         let data = try JSONSerialization.data(withJSONObject: body)
-        let r = try http.perform(HTTPRequest(method: "POST", url: baseURL + path,
-                                             headers: [("Content-Type", "application/json")], body: Array(data)))
-        let trigger = try decode(Trigger.self, r, path)
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let s = try get(Status.self, "/jobs/\(jobId)/savepoints/\(trigger.requestId)")
-            if s.status.id == "COMPLETED" {
-                if let location = s.operation?.location { return location }
-                let cause = s.operation?.failureCause?.stackTrace?.split(separator: "\n").first.map(String.init) ?? "unknown cause"
+        // A job that has just started is RUNNING before its tasks are: Flink
+        // then refuses the savepoint ("Not all required tasks are currently
+        // running") and a moment later takes it. That refusal is tried again
+        // within the deadline; any other failure is final.
+        let tasksStarting = Date().addingTimeInterval(min(timeout, 30))
+        while true {
+            let r = try http.perform(HTTPRequest(method: "POST", url: baseURL + path,
+                                                 headers: [("Content-Type", "application/json")], body: Array(data)))
+            let trigger = try decode(Trigger.self, r, path)
+            var cause: String?
+            while Date() < deadline {
+                let s = try get(Status.self, "/jobs/\(jobId)/savepoints/\(trigger.requestId)")
+                if s.status.id == "COMPLETED" {
+                    if let location = s.operation?.location { return location }
+                    cause = s.operation?.failureCause?.stackTrace?.split(separator: "\n").first.map(String.init) ?? "unknown cause"
+                    break
+                }
+                usleep(200_000)
+            }
+            guard let cause else { throw FlinkError(.job, "the savepoint did not complete within \(Int(timeout)) s") }
+            guard cause.contains("Not all required tasks are currently running"), Date() < min(tasksStarting, deadline) else {
                 throw FlinkError(.job, "the savepoint failed: \(cause)")
             }
-            usleep(200_000)
+            usleep(500_000)
         }
-        throw FlinkError(.job, "the savepoint did not complete within \(Int(timeout)) s")
     }
 
     /// Uploads a job jar to a session cluster (`POST /jars/upload`, multipart

@@ -179,8 +179,29 @@ struct SessionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session",
         abstract: "Flink session clusters on YARN: a JobManager that takes jobs over REST.",
-        subcommands: [Start.self]
+        subcommands: [Start.self, Stop.self]
     )
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a session: each running job (with a savepoint when asked), then its service.")
+        @OptionGroup var cluster: ClusterOptions
+        @Argument(help: "The session's service name.") var name: String
+        @Option(name: .long, help: ArgumentHelp("Stop each running job with a savepoint into DIR.", valueName: "DIR"))
+        var savepoint: String?
+
+        func run() throws {
+            try runReporting {
+                for done in try cluster.lifecycle().stopSession(name, savepointDirectory: savepoint.map(stateLocation)) {
+                    if let location = done.savepoint {
+                        print("Job \(done.job ?? ""): savepoint \(location)")
+                    } else {
+                        print("Cancelled job \(done.job ?? "")")
+                    }
+                }
+                print("Stopped service \(name)")
+            }
+        }
+    }
 
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a session cluster as a YARN service; returns once its TaskManagers have registered.")
@@ -265,20 +286,43 @@ func stateLocation(_ text: String) -> String {
 }
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List Flink deployments on the cluster and their jobs.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List Flink deployments on the cluster and their jobs.",
+                                                    discussion: "With --jobs, a line per job: a session has several.")
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
+    @Flag(name: .long, help: "List every job of every deployment (a session's jobs one by one).")
+    var jobs = false
 
     struct Row: Codable { var name: String; var state: String; var application: String?; var job: String?; var jobState: String?; var rest: String? }
 
     func run() throws {
         try runReporting {
+            if jobs {
+                let rows = try cluster.lifecycle().listJobs()
+                if output.output == .json { return try printJSON(rows) }
+                printTable(["NAME", "SERVICE", "JOB", "JOB-STATE", "STARTED", "JOB-NAME"],
+                           rows.map { [$0.deployment, $0.serviceState, $0.job, $0.state,
+                                       $0.startTime.map { UTCTimestamp.string(epochSeconds: $0 / 1000) } ?? "", $0.name ?? ""] })
+                return
+            }
             let rows = try cluster.lifecycle().list().map {
                 Row(name: $0.name, state: $0.serviceState, application: $0.application, job: $0.job, jobState: $0.jobState, rest: $0.rest)
             }
             if output.output == .json { return try printJSON(rows) }
             printTable(["NAME", "SERVICE", "APPLICATION", "JOB", "JOB-STATE", "REST"],
                        rows.map { [$0.name, $0.state, $0.application ?? "", $0.job ?? "", $0.jobState ?? "", $0.rest ?? ""] })
+        }
+    }
+}
+
+/// `--job ID`: one job of a deployment, as Flink names it (32 hexadecimal digits).
+struct JobOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The job to act on (its id, as `list --jobs` shows it); needed when a session runs several.", valueName: "ID"))
+    var job: String?
+
+    func validate() throws {
+        if let job, job.count != 32 || !job.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--job \(job) is not a Flink job id (32 hexadecimal digits)")
         }
     }
 }
@@ -306,21 +350,24 @@ struct StatusCommand: ParsableCommand {
 }
 
 struct CancelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Stop a Flink deployment's job, optionally with a savepoint, and its service.")
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Stop a Flink deployment's job, optionally with a savepoint, and its service.",
+        discussion: "With --job, only that job: a session goes on serving its other jobs. Without it, a session running several jobs is refused with their list.")
     @OptionGroup var cluster: ClusterOptions
     @Argument(help: "Service name.") var name: String
     @Option(name: .long, help: ArgumentHelp("Take a savepoint into DIR first (stop with savepoint).", valueName: "DIR"))
     var savepoint: String?
+    @OptionGroup var job: JobOption
 
     func run() throws {
         try runReporting {
-            let done = try cluster.lifecycle().cancel(name, savepointDirectory: savepoint.map(stateLocation))
+            let done = try cluster.lifecycle().cancel(name, savepointDirectory: savepoint.map(stateLocation), job: job.job)
             if let location = done.savepoint {
                 print("Savepoint: \(location)")
             } else if let job = done.job {
                 print("Cancelled job \(job)")
             }
-            print("Stopped service \(name)")
+            if done.serviceStopped { print("Stopped service \(name)") }
         }
     }
 }
@@ -367,10 +414,11 @@ struct SavepointCommand: ParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @Argument(help: "Service name.") var name: String
     @Argument(help: "Target directory.") var directory: String
+    @OptionGroup var job: JobOption
 
     func run() throws {
         try runReporting {
-            print("Savepoint: \(try cluster.lifecycle().savepoint(name, directory: stateLocation(directory)))")
+            print("Savepoint: \(try cluster.lifecycle().savepoint(name, directory: stateLocation(directory), job: job.job))")
         }
     }
 }

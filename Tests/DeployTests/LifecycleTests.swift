@@ -123,7 +123,9 @@ extension TestClock: WaitClock {}
         }
         let clock = TestClock()
         let done = try Self.lifecycle(rm, clock: clock).cancel("traffic")
-        #expect(done == Lifecycle.Cancelled(job: "j1", savepoint: nil))
+        var expected = Lifecycle.Cancelled(job: "j1", savepoint: nil)
+        expected.serviceStopped = true
+        #expect(done == expected)
         #expect(jm.requests.contains { $0.method == "PATCH" && $0.target == "/jobs/j1?mode=cancel" })
         #expect(!rm.requests.contains { $0.method == "PUT" }, "the service stopped by itself: no stop request")
         #expect(clock.now() - 1000 < 2, "stopped after a few short polls, not the whole wait")
@@ -168,6 +170,55 @@ extension TestClock: WaitClock {}
         _ = try Self.lifecycle(rm, clock: TestClock()).cancel("traffic")
         let stop = rm.requests.first { $0.method == "PUT" }
         #expect(stop.map { String(decoding: $0.body, as: UTF8.self).contains("STOPPED") } == true)
+    }
+
+    /// A session running two jobs: an operation without --job is refused
+    /// with both listed; with --job it acts on that job alone and the
+    /// session's service is left running; an unknown or ended job is refused.
+    @Test func aSessionsJobsAreActedOnOneByOne() throws {
+        let staging = try Staging()
+        let dist = staging.dir + "/flink"
+        try FileManager.default.createDirectory(atPath: dist + "/lib", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dist + "/lib/flink-dist-2.3.0.jar", contents: Data())
+        let record = Deployment(name: "sess", distribution: try FlinkDistribution(home: dist), mode: .session, userJars: [],
+                                configuration: FlinkConfiguration(), taskManagers: 1, stagingDirectory: staging.dir,
+                                resourceManagerURLs: [], user: "tester")
+        try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: staging.dir + "/" + Deployment.fileName))
+        let a = String(repeating: "a", count: 32), b = String(repeating: "b", count: 32), old = String(repeating: "c", count: 32)
+        let jm = StubHTTPServer { r in
+            switch (r.method, r.path) {
+            case ("GET", "/jobs"):
+                return .json(#"{"jobs":[{"id":"\#(a)","status":"RUNNING"},{"id":"\#(b)","status":"RUNNING"},{"id":"\#(old)","status":"FINISHED"}]}"#)
+            case ("GET", "/jobs/overview"):
+                return .json(#"{"jobs":[{"jid":"\#(a)","name":"alpha","state":"RUNNING"},{"jid":"\#(b)","name":"beta","state":"RUNNING"},{"jid":"\#(old)","name":"gamma","state":"FINISHED"}]}"#)
+            case ("PATCH", _): return StubHTTPServer.Reply(202, "{}")
+            default: return StubHTTPServer.Reply(404)
+            }
+        }
+        try staging.publish(jobManagerPort: jm.port)
+        let rm = StubHTTPServer { r in
+            r.method == "GET" ? .json(Self.service("sess", state: "STABLE", staging: staging.dir)) : StubHTTPServer.Reply(200, "{}")
+        }
+        let lifecycle = Self.lifecycle(rm, clock: TestClock())
+        for operation in [{ _ = try lifecycle.cancel("sess") }, { _ = try lifecycle.savepoint("sess", directory: "/tmp/sp") }] {
+            #expect { try operation() } throws: { error in
+                let f = error as? Failure
+                return f?.side == .input && "\(error)".contains(a) && "\(error)".contains("beta") && !"\(error)".contains(old)
+            }
+        }
+        #expect(!jm.requests.contains { $0.method == "PATCH" } && !rm.requests.contains { $0.method == "PUT" }, "nothing was stopped")
+
+        let done = try lifecycle.cancel("sess", job: b)
+        #expect(done.job == b && !done.serviceStopped)
+        #expect(jm.requests.filter { $0.method == "PATCH" }.map(\.target) == ["/jobs/\(b)?mode=cancel"])
+        #expect(!rm.requests.contains { $0.method == "PUT" }, "the session goes on")
+
+        #expect { _ = try lifecycle.cancel("sess", job: String(repeating: "d", count: 32)) } throws: { error in
+            (error as? Failure)?.side == .input && "\(error)".contains("no such job") && "\(error)".contains("gamma")
+        }
+        #expect { _ = try lifecycle.cancel("sess", job: old) } throws: { error in
+            (error as? Failure)?.side == .unhealthy && "\(error)".contains("FINISHED")
+        }
     }
 
     @Test func savepointOfADeploymentWithoutARunningJobIsUnhealthy() throws {

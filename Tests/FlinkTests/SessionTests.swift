@@ -98,9 +98,66 @@ struct SessionTests {
             // The session outlives its jobs.
             let status = try run(flinkctlBinary, ["status", "sess", "--rm", cluster.url, "--output", "json"])
             #expect(status.stdout.contains("\"serviceState\" : \"STABLE\""), "\(status.stdout)")
-            let cancel = try run(flinkctlBinary, ["cancel", "sess", "--rm", cluster.url])
-            #expect(cancel.status == 0)
+            try await perJobOperations(cluster)
         }
+    }
+
+    /// Two streaming jobs in the session (one slot each): listed one by one,
+    /// acted on one by one, and `session stop --savepoint` leaves a savepoint
+    /// per running job.
+    func perJobOperations(_ cluster: TestCluster) async throws {
+        let dir = cluster.directory
+        try """
+        CREATE TABLE src (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20');
+        CREATE TABLE dst (n BIGINT) WITH ('connector' = 'blackhole');
+        INSERT INTO dst SELECT n FROM src;
+        """.write(toFile: dir + "/endless.sql", atomically: true, encoding: .utf8)
+        func runningJobs() throws -> [String] {
+            let r = try run(flinkctlBinary, ["list", "--jobs", "--rm", cluster.url, "--output", "json"])
+            let rows = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]) ?? []
+            return rows.filter { $0["deployment"] as? String == "sess" && $0["state"] as? String == "RUNNING" }.compactMap { $0["job"] as? String }
+        }
+        func startEndless() throws -> String {
+            let r = try run(flinkctlBinary, ["run", "--rm", cluster.url, "--session", "sess", "--sql", dir + "/endless.sql", "--detached"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            return String(r.stdout.split(separator: " ").dropFirst(2).first ?? "")
+        }
+        let a = try startEndless(), b = try startEndless()
+        #expect(await eventually(timeout: 60, interval: 0.5) { (try? runningJobs().count) == 2 }, "two jobs should run")
+        #expect(Set(try runningJobs()) == [a, b])
+        let table = try run(flinkctlBinary, ["list", "--jobs", "--rm", cluster.url])
+        #expect(table.stdout.contains(a) && table.stdout.contains(b) && table.stdout.contains("FINISHED"), "\(table.stdout)")
+
+        // Without --job, two running jobs are ambiguous: refused, listed, nothing stopped.
+        for args in [["cancel", "sess"], ["savepoint", "sess", dir + "/sp"]] {
+            let r = try run(flinkctlBinary, args + ["--rm", cluster.url])
+            #expect(r.status == 2 && r.stderr.contains(a) && r.stderr.contains(b) && r.stderr.contains("--job"), "\(args): \(r.stderr)")
+        }
+        let unknown = try run(flinkctlBinary, ["cancel", "sess", "--rm", cluster.url, "--job", String(repeating: "0", count: 32)])
+        #expect(unknown.status == 2 && unknown.stderr.contains("--job") && unknown.stderr.contains("no such job"), "\(unknown.stderr)")
+        let malformed = try run(flinkctlBinary, ["cancel", "sess", "--rm", cluster.url, "--job", "nope"])
+        #expect(malformed.status == 2 && malformed.stderr.contains("--job"), "\(malformed.stderr)")
+        #expect(Set(try runningJobs()) == [a, b])
+
+        let sp = try run(flinkctlBinary, ["savepoint", "sess", dir + "/sp-a", "--job", a, "--rm", cluster.url])
+        #expect(sp.status == 0 && sp.stdout.contains("Savepoint: "), "\(sp.stdout) \(sp.stderr)")
+        let cancelA = try run(flinkctlBinary, ["cancel", "sess", "--job", a, "--rm", cluster.url])
+        #expect(cancelA.status == 0 && cancelA.stdout.contains("Cancelled job \(a)") && !cancelA.stdout.contains("Stopped service"), "\(cancelA.stdout)")
+        #expect(await eventually(timeout: 30, interval: 0.5) { (try? runningJobs()) == [b] }, "b goes on alone")
+        let again = try run(flinkctlBinary, ["cancel", "sess", "--job", a, "--rm", cluster.url])
+        #expect(again.status == 1 && again.stderr.contains("already ended"), "\(again.stderr)")
+
+        // The slot a freed takes a third job; session stop saves both running ones.
+        let c = try startEndless()
+        #expect(await eventually(timeout: 60, interval: 0.5) { (try? runningJobs().count) == 2 }, "b and c should run")
+        let stop = try run(flinkctlBinary, ["session", "stop", "sess", "--savepoint", dir + "/sp-stop", "--rm", cluster.url])
+        #expect(stop.status == 0, "session stop: \(stop.stdout) \(stop.stderr)")
+        for job in [b, c] {
+            #expect(stop.stdout.contains("Job \(job): savepoint "), "\(stop.stdout)")
+        }
+        let savepoints = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/sp-stop")) ?? []
+        #expect(savepoints.filter { $0.hasPrefix("savepoint-") }.count == 2, "\(savepoints)")
+        #expect(try cluster.services.get("sess").state == .STOPPED)
     }
 }
 }
