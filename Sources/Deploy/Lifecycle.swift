@@ -282,6 +282,34 @@ public struct Lifecycle: Sendable {
         return stopped
     }
 
+    public struct Scaled: Sendable, Equatable {
+        public var from: Int
+        public var to: Int
+    }
+
+    /// Grows or shrinks a running deployment's `taskmanager` component to
+    /// `taskManagers` containers, and records the number, so that a later
+    /// JobManager attempt (HA) or a redeploy keeps it. YARN picks which
+    /// containers go when it shrinks.
+    public func scale(_ name: String, taskManagers: Int) throws -> Scaled {
+        guard taskManagers >= 1 else { throw Failure(.input, "--taskmanagers must be at least 1") }
+        let d = try deployment(name)
+        switch d.service.state {
+        case .STOPPED?, .FAILED?, .SUCCEEDED?:
+            throw Failure(.input, "\(name) is \(d.service.state!.rawValue): only a running deployment can be scaled")
+        default: break
+        }
+        guard let area = d.area else { throw Failure(.remote, "\(name) names no staging directory") }
+        var record = try Deployment.load(from: area)
+        let from = Int(d.service.components?.first { $0.name == "taskmanager" }?.numberOfContainers ?? Int64(record.taskManagers))
+        try services.flex(name, component: "taskmanager", to: Int64(taskManagers))
+        record.taskManagers = taskManagers
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try area.write(Deployment.fileName, try encoder.encode(record), permission: 0o600)
+        return Scaled(from: from, to: taskManagers)
+    }
+
     /// One job of a deployment, as `list --jobs` shows it.
     public struct JobRow: Codable, Sendable, Equatable {
         public var deployment: String

@@ -41,6 +41,9 @@ public struct SubmitRequest: Sendable {
     /// Flink options (`key=value`) from flinkctl's defaults file: below
     /// `--flink-conf` and `-D`, above flinkctl's own defaults.
     public var flinkDefaults: [String] = []
+    /// Flink's reactive mode (`scheduler-mode: reactive`): an application's
+    /// job rescales itself to the slots it gets (`flinkctl scale`).
+    public var reactive = false
     /// The containers' log4j2 configuration (the user's conf directory's
     /// log4j.properties); nil: flinkctl's own.
     public var log4jProperties: String?
@@ -363,6 +366,12 @@ public struct Submitter: Sendable {
         c["jobmanager.memory.process.size"] = r.jobManagerMemory
         c["taskmanager.memory.process.size"] = r.taskManagerMemory
         c["taskmanager.numberOfTaskSlots"] = String(r.slots)
+        if r.reactive {
+            if case .session = r.job {
+                throw FlinkError(.configuration, "--reactive is for applications (submit): Flink's reactive mode does not run a session")
+            }
+            c["scheduler-mode"] = "reactive"
+        }
         if let n = r.taskManagerVcores { c["yarn.containers.vcores"] = String(n) }
         if let n = r.jobManagerVcores { c["yarn.appmaster.vcores"] = String(n) }
         c["parallelism.default"] = String(max(1, r.taskManagers * r.slots))

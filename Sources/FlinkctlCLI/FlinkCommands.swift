@@ -77,6 +77,8 @@ struct DeploymentOptions: ParsableArguments {
     var jmVcores: Int?
     @Option(name: .long, help: "YARN queue.")
     var queue: String?
+    @Flag(name: .long, help: "Flink's reactive mode: the job rescales itself to the TaskManagers it has (see `flinkctl scale`). Applications only.")
+    var reactive = false
     @OptionGroup var flink: FlinkOverrides
     @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution. Default: FLINK_HOME, then the one scripts/setup.sh installed.", valueName: "DIR"))
     var flinkDist: String?
@@ -107,6 +109,7 @@ struct DeploymentOptions: ParsableArguments {
             sqlRunnerJar: StagingDefaults.sqlRunnerJar, keytab: login?.keytab.value.map(absolute), principal: login?.principal.value)
         request.flinkDefaults = settings.flinkDefaults
         request.log4jProperties = try settings.log4jProperties()
+        request.reactive = reactive
         request.shipFlink = staging.shipFlink
         request.hadoopClasspath = try settings.value("hadoop-classpath", flag: hadoopClasspath)
         request.taskManagerVcores = tmVcores
@@ -405,6 +408,31 @@ struct RedeployCommand: ParsableCommand {
         try runReporting {
             let done = try cluster.lifecycle().redeploy(name, savepointDirectory: stateLocation(savepoint), overrides: flink.options)
             print("Redeployed \(name) from the savepoint: \(done.status.diagnostics ?? "")")
+        }
+    }
+}
+
+struct ScaleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale", abstract: "Grow or shrink a running deployment's TaskManagers.",
+        discussion: """
+        Flexes the service's taskmanager component to --taskmanagers containers and records the number \
+        (a later JobManager attempt or a redeploy keeps it). A deployment submitted with --reactive rescales \
+        its job to the slots it gets; otherwise new TaskManagers serve new jobs (a session) or a later restart. \
+        `status` shows the TaskManagers wanted and running.
+        """)
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "Service name.") var name: String
+    @Option(name: .long, help: "The number of TaskManagers to have (1 to 10000).") var taskmanagers: Int
+
+    func validate() throws {
+        guard (1...10_000).contains(taskmanagers) else { throw ValidationError("--taskmanagers must be between 1 and 10000, not \(taskmanagers)") }
+    }
+
+    func run() throws {
+        try runReporting {
+            let scaled = try cluster.lifecycle().scale(name, taskManagers: taskmanagers)
+            print("Scaled \(name): \(scaled.from) → \(scaled.to) TaskManagers")
         }
     }
 }

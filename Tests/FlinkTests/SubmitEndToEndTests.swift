@@ -173,6 +173,49 @@ struct StreamingRecoveryTests {
                 "\(values.count) lines; missing \(missing.prefix(10)) (\(missing.count)); duplicated \(duplicated.prefix(10)) (\(duplicated.count))")
     }
 
+    /// The job's operator parallelisms, from its JobManager.
+    static func parallelism(_ cluster: TestCluster, _ name: String) -> [Int] {
+        guard let status = try? run(flinkctlBinary, ["status", name, "--rm", cluster.url, "--output", "json"]).stdout,
+              let json = try? JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any],
+              let rest = json["rest"] as? String, let job = json["job"] as? String,
+              let detail = try? run("/usr/bin/curl", ["-s", "-m", "3", rest + "/jobs/" + job]).stdout,
+              let d = try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any],
+              d["state"] as? String == "RUNNING", let vertices = d["vertices"] as? [[String: Any]] else { return [] }
+        return vertices.compactMap { $0["parallelism"] as? Int }
+    }
+
+    @Test("submit --reactive, then scale 1 → 3 → 1 TaskManagers while rows flow: the job follows its slots; output exact")
+    func reactiveScaling() async throws {
+        try await withTestCluster(memoryMB: 8192) { cluster in
+            let rows = 3000
+            let (_, out) = try await startStreaming(cluster, name: "elastic", rows: rows, committed: 40,
+                                                    extra: ["--reactive", "--taskmanagers", "1", "--slots", "1", "--tm-memory", "1024m"])
+            #expect(Self.parallelism(cluster, "elastic").allSatisfy { $0 == 1 })
+            for (n, previous) in [(3, 1), (1, 3)] {
+                let r = try run(flinkctlBinary, ["scale", "elastic", "--taskmanagers", String(n), "--rm", cluster.url])
+                #expect(r.status == 0 && r.stdout.contains("\(previous) → \(n) TaskManagers"), "\(r.stdout) \(r.stderr)")
+                let status = try run(flinkctlBinary, ["status", "elastic", "--rm", cluster.url]).stdout
+                #expect(status.contains("/\(n)"), "status shows the TaskManagers wanted: \(status)")
+                let followed = await eventually(timeout: 90, interval: 1) {
+                    let p = Self.parallelism(cluster, "elastic")
+                    return !p.isEmpty && p.allSatisfy { $0 == n }
+                }
+                #expect(followed, "the job did not rescale to \(n): \(Self.parallelism(cluster, "elastic"))")
+                let running = try run(flinkctlBinary, ["status", "elastic", "--rm", cluster.url]).stdout
+                #expect(running.contains("taskmanagers \(n)/\(n)"), "\(running)")
+            }
+            let done = await RealFlink.jobFinished("elastic", on: cluster, timeout: 180)
+            #expect(done, "the job did not finish")
+            let exact = Self.exactOnce(out, rows)
+            #expect(exact.ok, "\(exact.detail)")
+            // Scaling a stopped deployment, or to nothing, is refused.
+            let stopped = try run(flinkctlBinary, ["scale", "elastic", "--taskmanagers", "2", "--rm", cluster.url])
+            #expect(stopped.status == 2 && stopped.stderr.contains("only a running deployment"), "\(stopped.stderr)")
+            let zero = try run(flinkctlBinary, ["scale", "elastic", "--taskmanagers", "0", "--rm", cluster.url])
+            #expect(zero.status == 2 && zero.stderr.contains("--taskmanagers"), "\(zero.stderr)")
+        }
+    }
+
     @Test("cancel --savepoint webhdfs://…, then submit --from-savepoint that URI, resumes without loss or duplicates")
     func savepointResume() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in

@@ -9,7 +9,7 @@ struct HelpTests {
     func root() throws {
         let r = try run(flinkctlBinary, ["--help"])
         #expect(r.status == 0)
-        for word in ["submit", "list", "status", "cancel", "savepoint", "session", "local", "yarn", "logs", "security", "HADOOP_CONF_DIR", "FLINKCTL_RM", "flinkctl.yaml", "config", "Exit codes", "3 remote failure"] {
+        for word in ["submit", "list", "status", "cancel", "savepoint", "scale", "session", "local", "yarn", "logs", "security", "HADOOP_CONF_DIR", "FLINKCTL_RM", "flinkctl.yaml", "config", "Exit codes", "3 remote failure"] {
             #expect(r.stdout.contains(word), "--help lacks '\(word)':\n\(r.stdout)")
         }
     }
@@ -21,9 +21,10 @@ struct HelpTests {
         (["yarn", "kill", "--help"], ["Application id", "KILLED"]),
         (["logs", "--help"], ["-f", "--follow", "Service name or application id"]),
         (["submit", "--help"], ["--sql", "--jar", "--class", "--taskmanagers", "--slots", "--from-savepoint", "--detached", "-D", "--flink-dist",
-                                "--tm-vcores", "--jm-vcores", "yarn.containers.vcores"]),
+                                "--tm-vcores", "--jm-vcores", "yarn.containers.vcores", "--reactive"]),
         (["cancel", "--help"], ["--savepoint", "Service name", "--job"]),
         (["savepoint", "--help"], ["--job"]),
+        (["scale", "--help"], ["--taskmanagers", "--reactive", "status"]),
         (["list", "--help"], ["--jobs", "--output"]),
         (["session", "stop", "--help"], ["--savepoint", "each running job"]),
         (["session", "start", "--help"], ["--taskmanagers", "--slots", "--tm-vcores"]),
