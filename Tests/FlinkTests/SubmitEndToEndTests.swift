@@ -208,7 +208,10 @@ struct StreamingRecoveryTests {
             #expect(done, "the job did not finish")
             let exact = Self.exactOnce(out, rows)
             #expect(exact.ok, "\(exact.detail)")
-            // Scaling a stopped deployment, or to nothing, is refused.
+            // Scaling a stopped deployment, or to nothing, is refused. (The
+            // appmaster stops the service a moment after the job has ended.)
+            let serviceStopped = await eventually(timeout: 30, interval: 0.5) { try cluster.services.get("elastic").state == .STOPPED }
+            #expect(serviceStopped)
             let stopped = try run(flinkctlBinary, ["scale", "elastic", "--taskmanagers", "2", "--rm", cluster.url])
             #expect(stopped.status == 2 && stopped.stderr.contains("only a running deployment"), "\(stopped.stderr)")
             let zero = try run(flinkctlBinary, ["scale", "elastic", "--taskmanagers", "0", "--rm", cluster.url])
