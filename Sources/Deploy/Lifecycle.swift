@@ -74,17 +74,24 @@ public struct Lifecycle: Sendable {
     /// own JobManager or staging area, all at once, so a list of many takes
     /// about as long as the slowest.
     public func list() throws -> [DeploymentStatus] {
+        try eachDeployment { $0.status(includeFailure: false) }
+    }
+
+    /// `body` for every Flink deployment on the cluster, in the cluster's
+    /// order, each asked of its JobManager with short timeouts and all at
+    /// once; one deployment is asked inline (the thread pool costs more
+    /// than it saves).
+    func eachDeployment<T: Sendable>(_ body: @escaping @Sendable (DeployedFlink) -> T) throws -> [T] {
         let flink = try services.list().filter(Self.isFlink)
         var quick = jobManagerOptions
         quick.connectTimeout = min(quick.connectTimeout, 1)
         quick.timeout = min(quick.timeout, 3)
-        let one = { @Sendable [quick] (service: Service) -> DeploymentStatus in
+        let one = { @Sendable [quick] (service: Service) -> T in
             let area = try? stagingArea(service.configuration?.env?["FLINKCTL_STAGING"])
-            return DeployedFlink(service: service, area: area ?? nil, jobManagerOptions: quick).status(includeFailure: false)
+            return body(DeployedFlink(service: service, area: area ?? nil, jobManagerOptions: quick))
         }
-        // One deployment is asked inline: the thread pool costs more than it saves.
         guard flink.count > 1 else { return flink.map(one) }
-        let found = Slots<DeploymentStatus>(count: flink.count)
+        let found = Slots<T>(count: flink.count)
         DispatchQueue.concurrentPerform(iterations: flink.count) { i in
             found.set(i, one(flink[i]))
         }
@@ -240,8 +247,9 @@ public struct Lifecycle: Sendable {
         } else if savepointDirectory != nil {
             throw Failure(.unhealthy, "\(name) has no running job to take a savepoint of")
         }
-        if job != nil && isSession(d) { return done }
-        if isSession(d) || !waitUntilStopped(name) {
+        let session = isSession(d)
+        if job != nil && session { return done }
+        if session || !waitUntilStopped(name) {
             _ = try services.stop(name)
             waitUntilStopped(name)
         }
@@ -304,9 +312,7 @@ public struct Lifecycle: Sendable {
         let from = Int(d.service.components?.first { $0.name == "taskmanager" }?.numberOfContainers ?? Int64(record.taskManagers))
         try services.flex(name, component: "taskmanager", to: Int64(taskManagers))
         record.taskManagers = taskManagers
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try area.write(Deployment.fileName, try encoder.encode(record), permission: 0o600)
+        try area.write(Deployment.fileName, try record.encoded(), permission: 0o600)
         return Scaled(from: from, to: taskManagers)
     }
 
@@ -323,28 +329,16 @@ public struct Lifecycle: Sendable {
     /// Every job of every Flink deployment: a running JobManager's jobs (a
     /// session has several), else the job its deployment recorded at its end.
     public func listJobs() throws -> [JobRow] {
-        let flink = try services.list().filter(Self.isFlink)
-        var quick = jobManagerOptions
-        quick.connectTimeout = min(quick.connectTimeout, 1)
-        quick.timeout = min(quick.timeout, 3)
-        let found = Slots<[JobRow]>(count: flink.count)
-        let options = quick
-        DispatchQueue.concurrentPerform(iterations: flink.count) { i in
-            let service = flink[i]
-            let area = (try? stagingArea(service.configuration?.env?["FLINKCTL_STAGING"])) ?? nil
-            let d = DeployedFlink(service: service, area: area, jobManagerOptions: options)
-            let name = service.name ?? "", state = service.state?.rawValue ?? ""
-            if service.state != .STOPPED, let jobs = try? d.rest()?.jobs(), !jobs.isEmpty {
-                found.set(i, jobs.sorted { ($0.startTime ?? 0) < ($1.startTime ?? 0) }.map {
+        try eachDeployment { d -> [JobRow] in
+            let name = d.service.name ?? "", state = d.service.state?.rawValue ?? ""
+            if d.service.state != .STOPPED, let jobs = try? d.rest()?.jobs(), !jobs.isEmpty {
+                return jobs.sorted { ($0.startTime ?? 0) < ($1.startTime ?? 0) }.map {
                     JobRow(deployment: name, serviceState: state, job: $0.jid, name: $0.name, state: $0.state, startTime: $0.startTime)
-                })
-            } else if let r = d.result, let id = r.jobId {
-                found.set(i, [JobRow(deployment: name, serviceState: state, job: id, name: nil, state: r.state, startTime: nil)])
-            } else {
-                found.set(i, [])
+                }
             }
-        }
-        return found.all.flatMap { $0 }
+            guard let r = d.result, let id = r.jobId else { return [] }
+            return [JobRow(deployment: name, serviceState: state, job: id, name: nil, state: r.state, startTime: nil)]
+        }.flatMap { $0 }
     }
 
     /// Whether a deployment is a session cluster (its record says so).

@@ -212,9 +212,7 @@ struct Stager {
 
     /// Writes the deployment record (0600: it may name keystore passwords).
     mutating func putRecord(_ deployment: Deployment) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(deployment)
+        let data = try deployment.encoded()
         try area.write(Deployment.fileName, data, permission: 0o600)
         names.append(Deployment.fileName)
         bytes += Int64(data.count)

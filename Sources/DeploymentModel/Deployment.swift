@@ -107,6 +107,13 @@ public struct Deployment: Codable, Sendable {
         staging.isRemote ? path.hasPrefix(Self.localizedDirectory + "/") : path.hasPrefix(stagingDirectory + "/")
     }
 
+    /// The record as `deployment.json` holds it (0600: it names the keytab).
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
     /// The deployment record in a staging area.
     public static func load(from area: StagingArea) throws -> Deployment {
         guard let data = area.read(fileName) else {

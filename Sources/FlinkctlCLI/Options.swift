@@ -73,9 +73,6 @@ struct ClusterOptions: ParsableArguments {
         return (k, p)
     }
 
-    var resolvedKeytab: String? { get throws { try resolvedKerberos(try Settings.current())?.keytab.value } }
-    var resolvedPrincipal: String? { get throws { try resolvedKerberos(try Settings.current())?.principal.value } }
-
     /// Resolves the cluster address: --rm, FLINKCTL_RM, HADOOP_CONF_DIR, the
     /// defaults file, then the embedded default.
     func address() throws -> ClusterAddress {
