@@ -187,7 +187,9 @@ struct StreamingRecoveryTests {
     @Test("submit --reactive, then scale 1 → 3 → 1 TaskManagers while rows flow: the job follows its slots; output exact")
     func reactiveScaling() async throws {
         try await withTestCluster(memoryMB: 8192) { cluster in
-            let rows = 3000
+            // 150 s of rows at 40/s: the job must outlast both rescales, each a
+            // TaskManager start and a restore, which took over 90 s on a loaded machine.
+            let rows = 6000
             let (_, out) = try await startStreaming(cluster, name: "elastic", rows: rows, committed: 40,
                                                     extra: ["--reactive", "--taskmanagers", "1", "--slots", "1", "--tm-memory", "1024m"])
             #expect(Self.parallelism(cluster, "elastic").allSatisfy { $0 == 1 })
@@ -196,7 +198,7 @@ struct StreamingRecoveryTests {
                 #expect(r.status == 0 && r.stdout.contains("\(previous) → \(n) TaskManagers"), "\(r.stdout) \(r.stderr)")
                 let status = try run(flinkctlBinary, ["status", "elastic", "--rm", cluster.url]).stdout
                 #expect(status.contains("/\(n)"), "status shows the TaskManagers wanted: \(status)")
-                let followed = await eventually(timeout: 90, interval: 1) {
+                let followed = await eventually(timeout: 150, interval: 1) {
                     let p = Self.parallelism(cluster, "elastic")
                     return !p.isEmpty && p.allSatisfy { $0 == n }
                 }
@@ -204,7 +206,7 @@ struct StreamingRecoveryTests {
                 let running = try run(flinkctlBinary, ["status", "elastic", "--rm", cluster.url]).stdout
                 #expect(running.contains("taskmanagers \(n)/\(n)"), "\(running)")
             }
-            let done = await RealFlink.jobFinished("elastic", on: cluster, timeout: 180)
+            let done = await RealFlink.jobFinished("elastic", on: cluster, timeout: 300)
             #expect(done, "the job did not finish")
             let exact = Self.exactOnce(out, rows)
             #expect(exact.ok, "\(exact.detail)")
