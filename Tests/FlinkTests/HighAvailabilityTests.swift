@@ -46,6 +46,16 @@ struct HighAvailabilityTests {
         }.joined(separator: "\n")
     }
 
+    /// How many JobManagers of the cluster resumed their recovered job without
+    /// planning its SQL again (the SQL runner says so on its standard output).
+    static func resumedWithoutPlanning(_ cluster: TestCluster) -> Int {
+        let logs = cluster.directory + "/logs"
+        return (FileManager.default.subpaths(atPath: logs) ?? []).filter { $0.hasSuffix("jobmanager.out") }.filter {
+            ((try? String(contentsOfFile: logs + "/" + $0, encoding: .utf8)) ?? "")
+                .contains("was recovered from the HA store: resuming it without planning the SQL again")
+        }.count
+    }
+
     static func completed(_ stats: [String: Any]?) -> Int {
         ((stats?["counts"] as? [String: Any])?["completed"] as? Int) ?? 0
     }
@@ -103,6 +113,8 @@ struct HighAvailabilityTests {
                 let restored = Self.restored(Self.checkpoints("traffic", cluster)) ?? -1
                 #expect(restored >= (latest ?? 0), "restored checkpoint \(restored), the latest completed was \(latest ?? -1)")
                 #expect((s["lastAttemptFailure"] as? String)?.isEmpty == false, "\(s)")
+                // The new attempt resumed the stored job; it did not plan the SQL again.
+                #expect(Self.resumedWithoutPlanning(cluster) == i + 1, "after \(kill.what)")
 
                 let done = await RealFlink.jobFinished("traffic", on: cluster, timeout: 240)
                 #expect(done, "the job did not finish after \(kill.what): \(Self.status("traffic", cluster))")
@@ -113,6 +125,61 @@ struct HighAvailabilityTests {
             let hdfs = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
             #expect(try !hdfs.list("/flink/checkpoints").isEmpty)
             #expect(try !hdfs.list("/flink/ha").isEmpty)
+        }
+    }
+
+    @Test("after a failover, list, savepoint and cancel reach the new leader: a savepoint in webhdfs:// of the recovered job, then cancel stops the deployment")
+    func operationsFollowTheNewLeader() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let zk = try ZooKeeperServer.start(directory: cluster.directory + "/zookeeper")
+            defer { zk.stop() }
+            let webhdfs = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://")
+            // A job that runs until told, with keyed state.
+            let sql = cluster.directory + "/endless.sql"
+            try """
+            CREATE TABLE events (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50',
+              'fields.k.min' = '1', 'fields.k.max' = '100');
+            CREATE TABLE sink (k INT, c BIGINT) WITH ('connector' = 'blackhole');
+            INSERT INTO sink SELECT k, COUNT(*) FROM events GROUP BY k;
+            """.write(toFile: sql, atomically: true, encoding: .utf8)
+            let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--sql", sql, "--name", "endless", "--detached",
+                                             "-D", "execution.checkpointing.interval=1s",
+                                             "-D", "execution.checkpointing.dir=\(webhdfs)/flink/checkpoints",
+                                             "-D", "high-availability.type=zookeeper", "-D", "high-availability.zookeeper.quorum=\(zk.quorum)",
+                                             "-D", "high-availability.storageDir=\(webhdfs)/flink/ha", "-D", "yarn.application-attempts=3"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            let checkpointed = await eventually(timeout: 90, interval: 0.2) { Self.completed(Self.checkpoints("endless", cluster)) > 0 }
+            #expect(checkpointed, "no checkpoint: \(Self.status("endless", cluster))\n\(Self.jobManagerErrors(cluster))")
+            let before = Self.status("endless", cluster)
+            let victims = Self.pids("StandaloneApplicationClusterEntryPoint", in: cluster)
+            #expect(victims.count == 1, "\(victims)")
+            for pid in victims { kill(pid, SIGKILL) }
+
+            let recovered = await eventually(timeout: 120, interval: 0.5) {
+                let s = Self.status("endless", cluster)
+                return s["attempt"] as? Int == 2 && s["jobState"] as? String == "RUNNING"
+            }
+            let after = Self.status("endless", cluster)
+            #expect(recovered, "\(after)\n\(Self.jobManagerErrors(cluster))")
+            #expect(after["job"] as? String == before["job"] as? String, "the same job goes on")
+
+            let list = try run(flinkctlBinary, ["list", "--jobs", "--rm", cluster.url, "--output", "json"])
+            let rows = (try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
+            #expect(rows.contains { $0["deployment"] as? String == "endless" && $0["state"] as? String == "RUNNING"
+                        && $0["job"] as? String == before["job"] as? String }, "\(list.stdout) \(list.stderr)")
+
+            let sp = try run(flinkctlBinary, ["savepoint", "endless", "\(webhdfs)/flink/savepoints", "--rm", cluster.url])
+            #expect(sp.status == 0 && sp.stdout.contains("Savepoint: "), "\(sp.stdout) \(sp.stderr)")
+            let hdfs = try WebHDFSClient(baseURL: cluster.url, user: localUserName)
+            #expect(try hdfs.list("/flink/savepoints").contains { $0.pathSuffix.hasPrefix("savepoint-") })
+
+            let cancel = try run(flinkctlBinary, ["cancel", "endless", "--rm", cluster.url])
+            #expect(cancel.status == 0, "\(cancel.stdout) \(cancel.stderr)")
+            let stopped = await eventually(timeout: 60, interval: 0.5) {
+                (try? cluster.services.get("endless").state) == .STOPPED
+            }
+            #expect(stopped, "\(Self.status("endless", cluster))")
+            #expect(Self.pids("StandaloneApplicationClusterEntryPoint", in: cluster).isEmpty)
         }
     }
 

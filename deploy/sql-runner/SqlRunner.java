@@ -30,6 +30,14 @@
  * environment variable NAME; a name with neither is an error. A SET of
  * 'execution.runtime-mode' anywhere in the script picks the planner mode.
  *
+ * With high availability, a new JobManager attempt runs this main again. When
+ * Flink recovered the application's job from the HA store, it resumes that
+ * stored job and ignores the pipeline the program builds; so the runner does
+ * not plan the SQL again (seconds of a recovery) and hands Flink a one-element
+ * pipeline of the recovered job's name instead. When nothing was recovered
+ * (the attempt before died before submitting its job), the script runs as on a
+ * first start.
+ *
  * Exit status: 0 the job finished (or the script had no INSERT), 1 the job
  * failed, 2 usage error or a statement Flink rejected. Errors print Flink's own
  * message (and its causes, one per line) to stderr, never a stack trace of ours.
@@ -39,8 +47,12 @@
  */
 package org.flinkctl.sql;
 
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
@@ -57,6 +69,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -151,6 +164,12 @@ public final class SqlRunner {
         }
         if (statements.isEmpty()) {
             return report(EXIT_INPUT_ERROR, args[0] + ": no SQL statements");
+        }
+        if (!session) {
+            Integer recovered = recoverStoredJob();
+            if (recovered != null) {
+                return recovered;
+            }
         }
 
         List<String> texts = new ArrayList<>();
@@ -253,6 +272,93 @@ public final class SqlRunner {
         } catch (Exception e) {
             return report(EXIT_JOB_FAILED, "the job failed:" + causes(e));
         }
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * When this JobManager took over an application whose job Flink recovered
+     * (from the HA store, or as already ended), hands Flink that job back without
+     * planning the SQL, and waits for it: the exit status. Null when there is no
+     * such job, so the script must run.
+     */
+    static Integer recoverStoredJob() {
+        final StreamExecutionEnvironment env;
+        final JobID stored;
+        final String name;
+        try {
+            env = StreamExecutionEnvironment.getExecutionEnvironment();
+            Optional<String> fixed =
+                    env.getConfiguration().getOptional(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID);
+            if (fixed.isEmpty()) {
+                return null; // no HA: nothing is ever recovered
+            }
+            stored = JobID.fromHexString(fixed.get());
+            name = recoveredJobName(env, stored);
+        } catch (RuntimeException e) {
+            System.out.println(TAG + "cannot tell whether a job was recovered, planning the SQL:" + causes(e));
+            return null;
+        }
+        if (name == null) {
+            return null;
+        }
+        System.out.println(
+                TAG + "job " + stored + " was recovered from the HA store: resuming it without planning the SQL again");
+        // Flink gives a pipeline the id of the recovered job of the same name,
+        // and for a recovered id it resumes the stored job and ignores the
+        // pipeline, so this one only carries the name.
+        env.fromSequence(0, 0).sinkTo(new DiscardingSink<>());
+        try {
+            JobClient client = env.executeAsync(name);
+            if (!client.getJobID().equals(stored)) {
+                return report(EXIT_JOB_FAILED, "expected to resume job " + stored + ", got " + client.getJobID());
+            }
+            client.getJobExecutionResult().get();
+            System.out.println(TAG + "job " + stored + " finished");
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return report(EXIT_JOB_FAILED, "interrupted while waiting for the job");
+        } catch (Exception e) {
+            return report(EXIT_JOB_FAILED, "the job failed:" + causes(e));
+        }
+    }
+
+    /**
+     * The name of the recovered job `id`, as Flink's application environment
+     * holds it (its JobNameBasedJobIdManager maps the names of the jobs it
+     * recovered to their ids, and gives the next pipeline of a name the first
+     * id of that name), or null when `id` is not the next id of any recovered
+     * name. Flink has no public accessor for it; if its fields change, this is
+     * null and the SQL is planned as on a first start.
+     */
+    static String recoveredJobName(StreamExecutionEnvironment env, JobID id) {
+        try {
+            Object manager = field(env, "jobIdManager");
+            Map<?, ?> byName = (Map<?, ?>) field(manager, "recoveredJobNameToJobIds");
+            for (Map.Entry<?, ?> entry : byName.entrySet()) {
+                java.util.Iterator<?> ids = ((java.util.Collection<?>) entry.getValue()).iterator();
+                if (ids.hasNext() && id.equals(ids.next())) {
+                    return (String) entry.getKey();
+                }
+            }
+            return null;
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            return null;
+        }
+    }
+
+    private static Object field(Object owner, String name) throws ReflectiveOperationException {
+        for (Class<?> c = owner.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                java.lang.reflect.Field f = c.getDeclaredField(name);
+                f.setAccessible(true);
+                return f.get(owner);
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            }
+        }
+        throw new NoSuchFieldException(owner.getClass().getName() + "." + name);
     }
 
     // ---------------------------------------------------------------- splitting
