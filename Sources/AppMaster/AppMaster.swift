@@ -286,7 +286,8 @@ func writeContainerConfiguration(_ config: FlinkConfiguration, deployment: Deplo
                          to: (confDir as NSString).appendingPathComponent("log4j.properties"), mode: 0o644)
     var command = FlinkProcessCommand(java: try locateJava(), distribution: deployment.distribution,
                                       configDirectory: confDir, logDirectory: logDir)
-    command.userJars = deployment.userJars
+    // The shipped jars follow the job's own, as Flink's usrlib/ does.
+    command.userJars = deployment.userJars + (try layOutShipped(deployment, workDir: (confDir as NSString).deletingLastPathComponent))
     return command
 }
 

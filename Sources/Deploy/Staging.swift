@@ -17,6 +17,9 @@ struct Stager {
     /// in the deployment's own directory.
     private(set) var shared: [String: String] = [:]
     private(set) var bytes: Int64 = 0
+    /// Staged archives YARN unpacks (HDFS staging): staged name → the name
+    /// under `resources/` it unpacks to.
+    private(set) var archives: [(name: String, destination: String)] = []
 
     /// Creates the staging directory (700).
     init(_ location: StagingLocation, user: String?, transport: TransportOptions,
@@ -200,14 +203,67 @@ struct Stager {
         throw FlinkError(.configuration, "a deployment staged in HDFS is staged again in HDFS only")
     }
 
-    private mutating func upload(_ data: [UInt8], as name: String, permission: mode_t) throws -> String {
+    private mutating func upload(_ data: [UInt8], as name: String, permission: mode_t, unpackTo destination: String? = nil) throws -> String {
         progress("Uploading \(name) (\(Self.megabytes(Int64(data.count)))) to \(area.location)")
         try area.remote { hdfs in
             try hdfs.create(area.path(name), data: data, permission: String(permission, radix: 8), overwrite: true)
         }
-        names.append(name)
+        if let destination { archives.append((name, destination)) } else { names.append(name) }
         bytes += Int64(data.count)
         return containerPath(name)
+    }
+
+    /// Stages a shipped item as one file: a file as it is, a directory as a
+    /// tar of its contents (links followed), an archive as it is. Locally the
+    /// container links or unpacks it; in HDFS YARN localizes it (an archive
+    /// unpacked into `resources/shipped-NAME`).
+    mutating func ship(_ item: ShipItem) throws -> Deployment.ShippedFile {
+        switch item.kind {
+        case .file:
+            let file = "shipped-" + item.name
+            _ = try put(item.source, as: file)
+            return Deployment.ShippedFile(name: item.name, file: file, format: nil)
+        case .directory:
+            let temporary = NSTemporaryDirectory() + "flinkctl-ship-\(getpid())-\(UInt64.random(in: 0 ... .max)).tar"
+            defer { unlink(temporary) }
+            guard ShipItem.runTool("/bin/tar", ["-C", item.source, "-chf", temporary, "."]) != nil else {
+                throw FlinkError(.configuration, "--ship \(item.source): cannot read the directory to stage it")
+            }
+            return try stageArchive(temporary, name: item.name, format: .tar)
+        case .archive(let format):
+            return try stageArchive(item.source, name: item.name, format: format)
+        }
+    }
+
+    private mutating func stageArchive(_ source: String, name: String, format: ShipItem.ArchiveFormat) throws -> Deployment.ShippedFile {
+        var shipped = Deployment.ShippedFile(name: name, file: "shipped-\(name).\(format.rawValue)", format: format.rawValue)
+        try putShipped(&shipped, from: source)
+        return shipped
+    }
+
+    /// Stages the file of a shipped item from a local path.
+    private mutating func putShipped(_ shipped: inout Deployment.ShippedFile, from source: String) throws {
+        guard area.location.isRemote, shipped.format != nil else {
+            _ = try put(source, as: shipped.file)
+            return
+        }
+        guard let bytes = readBytes(source) else { throw FlinkError(.configuration, "cannot read \(source) to stage it") }
+        _ = try upload(bytes, as: shipped.file, permission: 0o644, unpackTo: shipped.unpackedName)
+    }
+
+    /// Stages again what an earlier deployment shipped, from its staging area.
+    mutating func carry(_ shipped: Deployment.ShippedFile, from old: StagingArea) throws -> Deployment.ShippedFile {
+        var again = shipped
+        if case .local(let dir) = old.location {
+            try putShipped(&again, from: (dir as NSString).appendingPathComponent(shipped.file))
+            return again
+        }
+        guard let data = old.read(shipped.file) else {
+            throw FlinkError(.configuration, "\(old.location.appending(shipped.file)) cannot be read to stage it again")
+        }
+        guard area.location.isRemote else { throw FlinkError(.configuration, "a deployment staged in HDFS is staged again in HDFS only") }
+        _ = try upload([UInt8](data), as: shipped.file, permission: 0o644, unpackTo: shipped.format == nil ? nil : shipped.unpackedName)
+        return again
     }
 
     /// Writes the deployment record (0600: it may name keystore passwords).
@@ -226,6 +282,7 @@ struct Stager {
     var localized: [ConfigFile] {
         guard area.location.isRemote else { return [] }
         return names.map { ConfigFile(type: "STATIC", destFile: $0, srcFile: area.location.resourceURI($0)) }
+            + archives.map { ConfigFile(type: "ARCHIVE", destFile: $0.destination, srcFile: area.location.resourceURI($0.name)) }
             + shared.sorted { $0.key < $1.key }.map { ConfigFile(type: "STATIC", destFile: $0.key, srcFile: "hdfs://" + $0.value) }
     }
 

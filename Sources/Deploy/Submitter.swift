@@ -47,6 +47,10 @@ public struct SubmitRequest: Sendable {
     /// The containers' log4j2 configuration (the user's conf directory's
     /// log4j.properties); nil: flinkctl's own.
     public var log4jProperties: String?
+    /// `--ship PATH` and `--ship-archive FILE[#NAME]`: put into every
+    /// container's working directory, jars among them on the class path.
+    public var ship: [String] = []
+    public var shipArchives: [String] = []
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
                 taskManagerMemory: String, queue: String?, overrides: [String], configFile: String?,
@@ -108,6 +112,12 @@ public struct Submitter: Sendable {
             throw FlinkError(.configuration, "--ship-flink ships the distribution into HDFS: give --staging webhdfs://…")
         }
         let (mode, jobFile) = try jobMode(request)
+        let shipItems = try ShipItem.parse(ship: request.ship, archives: request.shipArchives)
+        let shippedJars = try shipItems.flatMap { try $0.jars() }
+        if case .jar(let file, _, _) = request.job,
+           shipItems.contains(where: { "shipped-" + $0.name == (file as NSString).lastPathComponent }) {
+            throw FlinkError(.configuration, "--jar \(file): rename the jar, its name is one flinkctl stages a shipped item under")
+        }
         // A stopped deployment of the same name is replaced (its application
         // stays in the ResourceManager's history); a running one is not.
         if let existing = try? services.get(request.name) {
@@ -171,6 +181,10 @@ public struct Submitter: Sendable {
         deployment.log4jProperties = request.log4jProperties
         deployment.sharedFiles = stager.shared.isEmpty ? nil : stager.shared
         if request.shipFlink { deployment.distributionArchive = try stager.putDistribution(distribution) }
+        if !shipItems.isEmpty {
+            deployment.shipped = try shipItems.map { try stager.ship($0) }
+            deployment.shippedJars = shippedJars
+        }
         try stager.putRecord(deployment)
         progress(stager.summary)
         let status = try createService(for: deployment, binary: binary, files: stager.localized)
@@ -222,6 +236,7 @@ public struct Submitter: Sendable {
         var new = old
         new.stagingDirectory = location.description
         let userJars = try old.userJars.map { try stager.carry($0, from: oldArea, shared: old.sharedFiles) }
+        new.shipped = try old.shipped?.map { try stager.carry($0, from: oldArea) }
         new.userJars = userJars
         if case .application(let cls, let args) = old.mode {
             new.mode = .application(jobClass: cls, arguments: try args.map { arg in

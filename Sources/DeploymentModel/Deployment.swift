@@ -39,6 +39,29 @@ public struct Deployment: Codable, Sendable {
     /// The log4j2 configuration of the containers' JVMs, when the user's conf
     /// directory holds one; nil: flinkctl's own (`FlinkProcessCommand.log4jProperties`).
     public var log4jProperties: String?
+    /// What `--ship` and `--ship-archive` put into every container's working
+    /// directory, and the jars among them for the class path (relative to the
+    /// working directory).
+    public var shipped: [ShippedFile]?
+    public var shippedJars: [String]?
+
+    /// One shipped item: `file` is staged in the staging directory, and the
+    /// container finds it as `name` in its working directory (an archive
+    /// unpacked into a directory of that name).
+    public struct ShippedFile: Codable, Sendable, Equatable {
+        public var name: String
+        public var file: String
+        /// The archive's format (`tar`, `tar.gz`, `zip`), nil for a plain file.
+        public var format: String?
+        public init(name: String, file: String, format: String?) {
+            self.name = name
+            self.file = file
+            self.format = format
+        }
+
+        /// What YARN localizes an archive to, under `resources/` (HDFS staging).
+        public var unpackedName: String { "shipped-" + name }
+    }
 
     public struct KerberosLogin: Codable, Sendable, Equatable {
         public var keytab: String

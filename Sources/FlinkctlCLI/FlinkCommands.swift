@@ -79,6 +79,10 @@ struct DeploymentOptions: ParsableArguments {
     var queue: String?
     @Flag(name: .long, help: "Flink's reactive mode: the job rescales itself to the TaskManagers it has (see `flinkctl scale`). Applications only.")
     var reactive = false
+    @Option(name: .long, help: ArgumentHelp("A file or directory put into every container's working directory under its name; jars in it go on the job's class path (Flink's yarn.ship-files). Repeatable.", valueName: "PATH"))
+    var ship: [String] = []
+    @Option(name: .customLong("ship-archive"), help: ArgumentHelp("A .tar, .tar.gz, .tgz or .zip unpacked into every container's working directory as NAME (default: its file name without the extension); jars in it go on the class path (Flink's yarn.ship-archives). Repeatable.", valueName: "FILE[#NAME]"))
+    var shipArchive: [String] = []
     @OptionGroup var flink: FlinkOverrides
     @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution. Default: FLINK_HOME, then the one scripts/setup.sh installed.", valueName: "DIR"))
     var flinkDist: String?
@@ -110,6 +114,8 @@ struct DeploymentOptions: ParsableArguments {
         request.flinkDefaults = settings.flinkDefaults
         request.log4jProperties = try settings.log4jProperties()
         request.reactive = reactive
+        request.ship = ship
+        request.shipArchives = shipArchive
         request.shipFlink = staging.shipFlink
         request.hadoopClasspath = try settings.value("hadoop-classpath", flag: hadoopClasspath)
         request.taskManagerVcores = tmVcores

@@ -143,15 +143,20 @@ struct ContainerExecutor: Sendable {
             case .file:
                 lines.append("ln -sfn \(local) \(dest) 2>/dev/null || cp -f \(local) \(dest) || exit 201")
             case .archive:
+                // As YARN's FSDownload: a .zip (or .jar) is unzipped, anything else untarred.
+                let lower = src.lowercased()
+                func unpack(into dir: String) -> String {
+                    lower.hasSuffix(".zip") || lower.hasSuffix(".jar") ? "unzip -q -o \(local) -d \(dir)" : "tar -xf \(local) -C \(dir)"
+                }
                 if let cached = fileCache.flatMap({ Self.cacheEntry(for: src, in: $0) }) {
                     // Unpacked beside, then renamed into place: a container that
                     // finds the entry finds all of it; two that race both unpack
                     // and one rename wins.
                     let entry = shellQuoted(cached)
-                    lines.append("if [ ! -d \(entry) ]; then mkdir -p \(shellQuoted((cached as NSString).deletingLastPathComponent)) && t=$(mktemp -d \(entry).XXXXXX) && tar -xf \(local) -C \"$t\" && { mv -T \"$t\" \(entry) 2>/dev/null || rm -rf \"$t\"; } || { echo cannot unpack \(shellQuoted(src)) >&2; exit 201; }; fi")
+                    lines.append("if [ ! -d \(entry) ]; then mkdir -p \(shellQuoted((cached as NSString).deletingLastPathComponent)) && t=$(mktemp -d \(entry).XXXXXX) && \(unpack(into: "\"$t\"")) && { mv -T \"$t\" \(entry) 2>/dev/null || rm -rf \"$t\"; } || { echo cannot unpack \(shellQuoted(src)) >&2; exit 201; }; fi")
                     lines.append("[ -d \(entry) ] && ln -sfn \(entry) \(dest) || exit 201")
                 } else {
-                    lines.append("mkdir -p \(dest) && tar -xf \(local) -C \(dest) || { echo cannot unpack \(shellQuoted(src)) >&2; exit 201; }")
+                    lines.append("mkdir -p \(dest) && \(unpack(into: dest)) || { echo cannot unpack \(shellQuoted(src)) >&2; exit 201; }")
                 }
             }
         }

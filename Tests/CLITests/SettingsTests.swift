@@ -185,4 +185,44 @@ import TestSupport
             }
         }
     }
+    @Test func badShippedItemsExitTwoNamingTheOptionBeforeAnythingIsStaged() async throws {
+        try await withTemporaryDirectory { dir in
+            let sql = dir + "/job.sql"
+            try "SELECT 1;".write(toFile: sql, atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: dir + "/a/conf", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir + "/b", withIntermediateDirectories: true)
+            try "x".write(toFile: dir + "/a/same.csv", atomically: true, encoding: .utf8)
+            try "y".write(toFile: dir + "/b/same.csv", atomically: true, encoding: .utf8)
+            try "not a zip".write(toFile: dir + "/broken.zip", atomically: true, encoding: .utf8)
+            try "rar".write(toFile: dir + "/lookup.rar", atomically: true, encoding: .utf8)
+            #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+            let zip = try run("/usr/bin/zip", ["-q", "-j", dir + "/ok.zip", dir + "/a/same.csv"])
+            #expect(zip.status == 0)
+            // An entry that climbs out of its directory.
+            let tar = try run("/bin/tar", ["-C", dir + "/a", "-cf", dir + "/climb.tar", "--transform", "s,^,../,", "same.csv"])
+            #expect(tar.status == 0, "\(tar.stderr)")
+            let cases: [([String], String)] = [
+                (["--ship", dir + "/missing.csv"], "--ship"),
+                (["--ship", dir + "/fifo"], "--ship"),
+                (["--ship", "hdfs:///data/x.csv"], "--ship"),
+                (["--ship", dir + "/a/same.csv", "--ship", dir + "/b/same.csv"], "--ship"),
+                (["--ship", dir + "/a/conf"], "--ship"),
+                (["--ship-archive", dir + "/lookup.rar"], "--ship-archive"),
+                (["--ship-archive", dir + "/broken.zip"], "--ship-archive"),
+                (["--ship-archive", dir + "/missing.zip"], "--ship-archive"),
+                (["--ship-archive", dir + "/ok.zip#"], "--ship-archive"),
+                (["--ship-archive", dir + "/climb.tar"], "--ship-archive"),
+                (["--ship-archive", dir + "/ok.zip#a/b"], "--ship-archive"),
+                (["--ship-archive", dir + "/ok.zip#.hidden"], "--ship-archive"),
+                (["--ship-archive", dir + "/ok.zip#same.csv", "--ship", dir + "/a/same.csv"], "--ship"),
+            ]
+            for (args, option) in cases {
+                let r = try run(flinkctlBinary, ["submit", "--rm", "http://127.0.0.1:1", "--staging", dir + "/staging", "--sql", sql] + args)
+                #expect(r.status == 2, "\(args): \(r.stdout) \(r.stderr)")
+                #expect(r.stderr.contains(option), "\(args): \(r.stderr)")
+                let staged = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/staging")) ?? []
+                #expect(staged.isEmpty, "\(args): something was staged: \(staged)")
+            }
+        }
+    }
 }

@@ -152,8 +152,13 @@ struct HDFSStagingTests {
             let dir = cluster.directory, rows = 400
             let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/tester/.flinkctl"
             let auth = ["--rm", cluster.url, "--user", "tester"]
+            // Shipped items go along: a file and a directory, staged again by the redeploy.
+            try FileManager.default.createDirectory(atPath: dir + "/extras", withIntermediateDirectories: true)
+            try "a note".write(toFile: dir + "/note.txt", atomically: true, encoding: .utf8)
+            try "x".write(toFile: dir + "/extras/x.csv", atomically: true, encoding: .utf8)
             let (_, out) = try await RealFlink.StreamingRecoveryTests().startStreaming(
-                cluster, name: "moving", rows: rows, committed: 40, extra: ["--user", "tester", "--staging", root])
+                cluster, name: "moving", rows: rows, committed: 40,
+                extra: ["--user", "tester", "--staging", root, "--ship", dir + "/note.txt", "--ship", dir + "/extras"])
             let hdfs = try WebHDFSClient(baseURL: cluster.url, user: "tester")
             let before = try hdfs.list("/user/tester/.flinkctl").map(\.pathSuffix).filter { $0 != ".cache" }
             #expect(before.count == 1)
@@ -184,7 +189,10 @@ struct HDFSStagingTests {
             let after = try hdfs.list("/user/tester/.flinkctl").map(\.pathSuffix).filter { $0 != ".cache" }
             #expect(after.count == 1 && after != before, "old \(before), now \(after)")
             let files = Set(try hdfs.list("/user/tester/.flinkctl/" + (after.first ?? "")).map(\.pathSuffix))
-            #expect(files.isSuperset(of: ["deployment.json", "job.sql"]), "\(files)")
+            #expect(files.isSuperset(of: ["deployment.json", "job.sql", "shipped-note.txt", "shipped-extras.tar"]), "\(files)")
+            let shipped = try cluster.services.get("moving").configuration?.files ?? []
+            #expect(shipped.contains { $0.destFile == "shipped-note.txt" && $0.srcFile?.contains(after.first ?? "-") == true }, "\(shipped)")
+            #expect(shipped.contains { $0.type == "ARCHIVE" && $0.destFile == "shipped-extras" && $0.srcFile?.contains(after.first ?? "-") == true }, "\(shipped)")
             #expect(r.stdout.contains("Reusing flinkctl-sql-runner.jar") || !r.stdout.contains("Uploading flinkctl-sql-runner.jar"), "\(r.stdout)")
             let done = await RealFlink.jobFinished("moving", on: cluster, timeout: 120, user: ["--user", "tester"])
             #expect(done)

@@ -249,7 +249,12 @@ struct StreamingRecoveryTests {
     func redeploy() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
             let dir = cluster.directory, rows = 400
-            let (_, out) = try await startStreaming(cluster, name: "moving", rows: rows, committed: 40)
+            // A shipped archive goes along, staged again from the old directory.
+            try FileManager.default.createDirectory(atPath: dir + "/extras", withIntermediateDirectories: true)
+            try "x".write(toFile: dir + "/extras/x.csv", atomically: true, encoding: .utf8)
+            #expect(try run("/bin/tar", ["-C", dir + "/extras", "-czf", dir + "/extras.tgz", "x.csv"]).status == 0)
+            let (_, out) = try await startStreaming(cluster, name: "moving", rows: rows, committed: 40,
+                                                    extra: ["--ship-archive", dir + "/extras.tgz#lookup"])
             let app = try cluster.services.get("moving").id
             let oldStaging = try #require(try cluster.services.get("moving").configuration?.env?["FLINKCTL_STAGING"])
             let r = try run(flinkctlBinary, ["redeploy", "moving", "--rm", cluster.url, "--savepoint", dir + "/sp"])
@@ -260,6 +265,13 @@ struct StreamingRecoveryTests {
             let newStaging = try cluster.services.get("moving").configuration?.env?["FLINKCTL_STAGING"]
             #expect(newStaging != nil && newStaging != oldStaging && FileManager.default.fileExists(atPath: newStaging!))
             #expect(!FileManager.default.fileExists(atPath: oldStaging), "\(oldStaging) is still there")
+            #expect(FileManager.default.fileExists(atPath: (newStaging ?? "") + "/shipped-lookup.tar.gz"))
+            // The new JobManager's container unpacked it in its working directory.
+            let newApp = try cluster.services.get("moving").id ?? "-"
+            let unpacked = await eventually(timeout: 60) {
+                (FileManager.default.subpaths(atPath: dir + "/containers/" + newApp) ?? []).filter { $0.hasSuffix("/lookup/x.csv") }.count >= 2
+            }
+            #expect(unpacked, "the redeployed containers did not unpack the shipped archive")
             let done = await RealFlink.jobFinished("moving", on: cluster, timeout: 120)
             #expect(done)
             let check = Self.exactOnce(out, rows)

@@ -1,0 +1,78 @@
+import Flink
+import Foundation
+import Hadoop
+import Testing
+import TestSupport
+
+/// A SQL scalar function compiled here: `Shout(s)` is `s` upper-cased with a '!'.
+func buildShoutJar(in dir: String) throws -> String {
+    let dist = try FlinkDistribution.locate(explicit: nil)
+    let src = dir + "/src/org/flinkctl/test"
+    try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+    try """
+    package org.flinkctl.test;
+
+    import org.apache.flink.table.functions.ScalarFunction;
+
+    public class Shout extends ScalarFunction {
+        public String eval(String s) {
+            return s == null ? null : s.toUpperCase() + "!";
+        }
+    }
+    """.write(toFile: src + "/Shout.java", atomically: true, encoding: .utf8)
+    let javac = try run("/usr/bin/javac", ["-d", dir + "/classes", "-cp", dist.libJars().joined(separator: ":"), src + "/Shout.java"])
+    guard javac.status == 0 else { throw FlinkError(.java, "javac: \(javac.stderr)") }
+    let jar = dir + "/shout.jar"
+    let j = try run("/usr/bin/jar", ["cf", jar, "-C", dir + "/classes", "."])
+    guard j.status == 0 else { throw FlinkError(.java, "jar: \(j.stderr)") }
+    return jar
+}
+
+extension RealFlink {
+@Suite("Shipped files, directories and archives")
+struct ShipTests {
+    @Test("--ship a directory (a CSV and a UDF jar) and a file, --ship-archive a .zip as NAME: a SQL job reads each by its relative path and calls the UDF, staged locally and in HDFS")
+    func shippedItemsReachTheJob() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory
+            let data = dir + "/ship/data"
+            try FileManager.default.createDirectory(atPath: data + "/jars", withIntermediateDirectories: true)
+            try "berlin,3\nparis,2\n".write(toFile: data + "/cities.csv", atomically: true, encoding: .utf8)
+            let jar = try buildShoutJar(in: dir + "/udf")
+            try FileManager.default.copyItem(atPath: jar, toPath: data + "/jars/shout.jar")
+            try "rome,5\n".write(toFile: dir + "/ship/extra.csv", atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: dir + "/zip", withIntermediateDirectories: true)
+            try "oslo,1\n".write(toFile: dir + "/zip/more.csv", atomically: true, encoding: .utf8)
+            let zip = try run("/usr/bin/zip", ["-q", "-j", dir + "/ship/more.zip", dir + "/zip/more.csv"])
+            #expect(zip.status == 0, "\(zip.stderr)")
+
+            let webhdfs = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://")
+            for (label, staging) in [("local", [String]()), ("hdfs", ["--staging", webhdfs + "/user/tester/.flinkctl", "--user", "tester"])] {
+                let out = dir + "/out-\(label)"
+                let sql = try RealFlink.SubmitEndToEndTests.write("""
+                SET 'execution.runtime-mode' = 'batch';
+                CREATE TEMPORARY FUNCTION shout AS 'org.flinkctl.test.Shout';
+                CREATE TABLE a (name STRING, n INT) WITH ('connector' = 'filesystem', 'path' = 'data/cities.csv', 'format' = 'csv');
+                CREATE TABLE b (name STRING, n INT) WITH ('connector' = 'filesystem', 'path' = 'extra.csv', 'format' = 'csv');
+                CREATE TABLE c (name STRING, n INT) WITH ('connector' = 'filesystem', 'path' = 'lookup/more.csv', 'format' = 'csv');
+                CREATE TABLE o (name STRING, n INT) WITH ('connector' = 'filesystem', 'path' = 'file://\(out)', 'format' = 'csv');
+                INSERT INTO o SELECT shout(name), n FROM (SELECT * FROM a UNION ALL SELECT * FROM b UNION ALL SELECT * FROM c);
+                """, dir + "/ship-\(label).sql")
+                let r = try RealFlink.SubmitEndToEndTests().submit(cluster, [
+                    "--sql", sql, "--name", "ship-\(label)",
+                    "--ship", data, "--ship", dir + "/ship/extra.csv", "--ship-archive", dir + "/ship/more.zip#lookup"] + staging)
+                #expect(r.status == 0 && r.stdout.contains("FINISHED"), "\(label): \(r.stdout)\n\(r.stderr)")
+                #expect(RealFlink.SubmitEndToEndTests.committedLines(out).sorted() == [#""BERLIN!",3"#, #""OSLO!",1"#, #""PARIS!",2"#, #""ROME!",5"#],
+                        "\(label): \(RealFlink.SubmitEndToEndTests.committedLines(out))")
+            }
+            // In HDFS each item is one staged file, and YARN localizes it: a
+            // file as it is, a directory and an archive unpacked.
+            let service = try cluster.services.get("ship-hdfs")
+            let files = service.configuration?.files ?? []
+            #expect(files.contains { $0.type == "STATIC" && $0.destFile == "shipped-extra.csv" }, "\(files)")
+            #expect(files.contains { $0.type == "ARCHIVE" && $0.destFile == "shipped-data" && $0.srcFile?.hasSuffix("/shipped-data.tar") == true }, "\(files)")
+            #expect(files.contains { $0.type == "ARCHIVE" && $0.destFile == "shipped-lookup" && $0.srcFile?.hasSuffix("/shipped-lookup.zip") == true }, "\(files)")
+        }
+    }
+}
+}
