@@ -119,6 +119,8 @@ public struct ShipItem: Sendable, Equatable {
         }
     }
 
+    public static func absolute(_ path: String) -> String { absolutePath(path) }
+
     static func absolutePath(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }

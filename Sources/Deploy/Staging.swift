@@ -221,7 +221,7 @@ struct Stager {
         switch item.kind {
         case .file:
             let file = "shipped-" + item.name
-            _ = try put(item.source, as: file)
+            _ = try put(item.source, as: file, permission: 0o600)
             return Deployment.ShippedFile(name: item.name, file: file, format: nil)
         case .directory:
             let temporary = NSTemporaryDirectory() + "flinkctl-ship-\(getpid())-\(UInt64.random(in: 0 ... .max)).tar"
@@ -244,11 +244,11 @@ struct Stager {
     /// Stages the file of a shipped item from a local path.
     private mutating func putShipped(_ shipped: inout Deployment.ShippedFile, from source: String) throws {
         guard area.location.isRemote, shipped.format != nil else {
-            _ = try put(source, as: shipped.file)
+            _ = try put(source, as: shipped.file, permission: 0o600)
             return
         }
         guard let bytes = readBytes(source) else { throw FlinkError(.configuration, "cannot read \(source) to stage it") }
-        _ = try upload(bytes, as: shipped.file, permission: 0o644, unpackTo: shipped.unpackedName)
+        _ = try upload(bytes, as: shipped.file, permission: 0o600, unpackTo: shipped.unpackedName)
     }
 
     /// Stages again what an earlier deployment shipped, from its staging area.
@@ -262,7 +262,7 @@ struct Stager {
             throw FlinkError(.configuration, "\(old.location.appending(shipped.file)) cannot be read to stage it again")
         }
         guard area.location.isRemote else { throw FlinkError(.configuration, "a deployment staged in HDFS is staged again in HDFS only") }
-        _ = try upload([UInt8](data), as: shipped.file, permission: 0o644, unpackTo: shipped.format == nil ? nil : shipped.unpackedName)
+        _ = try upload([UInt8](data), as: shipped.file, permission: 0o600, unpackTo: shipped.format == nil ? nil : shipped.unpackedName)
         return again
     }
 

@@ -51,6 +51,25 @@ public struct SubmitRequest: Sendable {
     /// container's working directory, jars among them on the class path.
     public var ship: [String] = []
     public var shipArchives: [String] = []
+    /// `--tls-dir`: the keystore and truststore to ship, and the Flink
+    /// settings of internal TLS that name the shipped copies.
+    public var tls: TLSFiles?
+
+    public struct TLSFiles: Sendable {
+        /// Where the shipped copies are, in the containers' working directory.
+        public static let keystoreName = "flinkctl-tls.keystore"
+        public static let truststoreName = "flinkctl-tls.truststore"
+        public var directory: String
+        public var settings: [String: String]
+        public init(directory: String, settings: [String: String]) {
+            self.directory = directory
+            self.settings = settings
+        }
+        var items: [ShipItem] {
+            [ShipItem(source: directory + "/flink.keystore", name: Self.keystoreName, kind: .file),
+             ShipItem(source: directory + "/flink.truststore", name: Self.truststoreName, kind: .file)]
+        }
+    }
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
                 taskManagerMemory: String, queue: String?, overrides: [String], configFile: String?,
@@ -112,7 +131,11 @@ public struct Submitter: Sendable {
             throw FlinkError(.configuration, "--ship-flink ships the distribution into HDFS: give --staging webhdfs://…")
         }
         let (mode, jobFile) = try jobMode(request)
-        let shipItems = try ShipItem.parse(ship: request.ship, archives: request.shipArchives)
+        let shipItems = try ShipItem.parse(ship: request.ship, archives: request.shipArchives) + (request.tls?.items ?? [])
+        if let clash = Dictionary(grouping: shipItems, by: \.name).first(where: { $0.value.count > 1 }) {
+            throw FlinkError(.configuration, "--ship: '\(clash.key)' is a name --tls-dir ships under")
+        }
+        for (key, value) in request.tls?.settings ?? [:] { config[key] = value }
         let shippedJars = try shipItems.flatMap { try $0.jars() }
         if case .jar(let file, _, _) = request.job,
            shipItems.contains(where: { "shipped-" + $0.name == (file as NSString).lastPathComponent }) {
@@ -185,6 +208,7 @@ public struct Submitter: Sendable {
             deployment.shipped = try shipItems.map { try stager.ship($0) }
             deployment.shippedJars = shippedJars
         }
+        deployment.tlsDirectory = request.tls?.directory
         try stager.putRecord(deployment)
         progress(stager.summary)
         let status = try createService(for: deployment, binary: binary, files: stager.localized)
@@ -236,7 +260,15 @@ public struct Submitter: Sendable {
         var new = old
         new.stagingDirectory = location.description
         let userJars = try old.userJars.map { try stager.carry($0, from: oldArea, shared: old.sharedFiles) }
-        new.shipped = try old.shipped?.map { try stager.carry($0, from: oldArea) }
+        // The keystores of --tls-dir come from that directory again when it is
+        // still here: a `cert renew` since the first submit ships the new ones.
+        new.shipped = try old.shipped?.map { shipped in
+            let fresh = [SubmitRequest.TLSFiles.keystoreName: "flink.keystore", SubmitRequest.TLSFiles.truststoreName: "flink.truststore"][shipped.name]
+            if let dir = old.tlsDirectory, let fresh, FileManager.default.isReadableFile(atPath: dir + "/" + fresh) {
+                return try stager.ship(ShipItem(source: dir + "/" + fresh, name: shipped.name, kind: .file))
+            }
+            return try stager.carry(shipped, from: oldArea)
+        }
         new.userJars = userJars
         if case .application(let cls, let args) = old.mode {
             new.mode = .application(jobClass: cls, arguments: try args.map { arg in

@@ -44,6 +44,8 @@ public struct Deployment: Codable, Sendable {
     /// working directory).
     public var shipped: [ShippedFile]?
     public var shippedJars: [String]?
+    /// `--tls-dir` as the client named it: a redeploy ships its keystores again.
+    public var tlsDirectory: String?
 
     /// One shipped item: `file` is staged in the staging directory, and the
     /// container finds it as `name` in its working directory (an archive

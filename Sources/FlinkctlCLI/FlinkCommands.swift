@@ -83,6 +83,10 @@ struct DeploymentOptions: ParsableArguments {
     var ship: [String] = []
     @Option(name: .customLong("ship-archive"), help: ArgumentHelp("A .tar, .tar.gz, .tgz or .zip unpacked into every container's working directory as NAME (default: its file name without the extension); jars in it go on the class path (Flink's yarn.ship-archives). Repeatable.", valueName: "FILE[#NAME]"))
     var shipArchive: [String] = []
+    @Option(name: .customLong("tls-dir"), help: ArgumentHelp("The output of `flinkctl security keystore generate`: its flink.keystore and flink.truststore are shipped and Flink's internal TLS (security.ssl.internal.*) uses them; ca.keystore stays here. Needs --tls-password-file.", valueName: "DIR"))
+    var tlsDir: String?
+    @Option(name: .customLong("tls-password-file"), help: ArgumentHelp("The keystores' password (with --tls-dir): the first line of a file only you can read.", valueName: "FILE"))
+    var tlsPasswordFile: String?
     @OptionGroup var flink: FlinkOverrides
     @Option(name: .customLong("flink-dist"), help: ArgumentHelp("Flink distribution. Default: FLINK_HOME, then the one scripts/setup.sh installed.", valueName: "DIR"))
     var flinkDist: String?
@@ -116,6 +120,11 @@ struct DeploymentOptions: ParsableArguments {
         request.reactive = reactive
         request.ship = ship
         request.shipArchives = shipArchive
+        if let tlsDir {
+            request.tls = try TLSDirectory.load(tlsDir, passwordFile: tlsPasswordFile)
+        } else if tlsPasswordFile != nil {
+            throw FlinkError(.configuration, "--tls-password-file goes with --tls-dir DIR")
+        }
         request.shipFlink = staging.shipFlink
         request.hadoopClasspath = try settings.value("hadoop-classpath", flag: hadoopClasspath)
         request.taskManagerVcores = tmVcores

@@ -225,4 +225,35 @@ import TestSupport
             }
         }
     }
+    @Test func badTLSDirectoriesExitTwoBeforeAnythingIsStaged() async throws {
+        try await withTemporaryDirectory { dir in
+            let sql = dir + "/job.sql"
+            try "SELECT 1;".write(toFile: sql, atomically: true, encoding: .utf8)
+            try "s3cret-pass\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+            chmod(dir + "/pw", 0o600)
+            try "other-pass\n".write(toFile: dir + "/wrong", atomically: true, encoding: .utf8)
+            chmod(dir + "/wrong", 0o600)
+            try "s3cret-pass\n".write(toFile: dir + "/open", atomically: true, encoding: .utf8)
+            chmod(dir + "/open", 0o644)
+            let g = try run(flinkctlBinary, ["security", "keystore", "generate", "--out", dir + "/tls", "--password-file", dir + "/pw", "--key-type", "ec-p256"])
+            #expect(g.status == 0, "\(g.stderr)")
+            try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true)
+            let cases: [([String], String)] = [
+                (["--tls-dir", dir + "/tls"], "--tls-password-file"),
+                (["--tls-dir", dir + "/tls", "--tls-password-file", dir + "/open"], "chmod 600"),
+                (["--tls-dir", dir + "/tls", "--tls-password-file", dir + "/wrong"], "--tls-dir"),
+                (["--tls-dir", dir + "/tls", "--tls-password-file", dir + "/missing"], "--tls-password-file"),
+                (["--tls-dir", dir + "/empty", "--tls-password-file", dir + "/pw"], "flink.keystore"),
+                (["--tls-password-file", dir + "/pw"], "--tls-dir"),
+            ]
+            for (args, words) in cases {
+                let r = try run(flinkctlBinary, ["submit", "--rm", "http://127.0.0.1:1", "--staging", dir + "/staging", "--sql", sql] + args)
+                #expect(r.status == 2, "\(args): \(r.stdout) \(r.stderr)")
+                #expect(r.stderr.contains(words), "\(args): \(r.stderr)")
+                #expect(!r.stderr.contains("s3cret-pass") && !r.stderr.contains("other-pass"), "a password in a message: \(r.stderr)")
+                let staged = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/staging")) ?? []
+                #expect(staged.isEmpty, "\(args): something was staged: \(staged)")
+            }
+        }
+    }
 }

@@ -96,8 +96,9 @@ struct FlinkTLSTests {
         }
     }
 
-    @Test("renew-certificates.sh renews expiring certificates and redeploys a running TLS job from a savepoint: output exact")
-    func renewAndRedeploy() async throws {
+    @Test("renew-certificates.sh renews expiring certificates and redeploys a running TLS job from a savepoint: output exact; with --tls-dir the renewed keystore is shipped",
+          arguments: ["flink-conf", "tls-dir"])
+    func renewAndRedeploy(_ how: String) async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
             let dir = cluster.directory, out = dir + "/out", rows = 400
             try "s3cret-pass\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
@@ -119,8 +120,10 @@ struct FlinkTLSTests {
             try tls.write(toFile: dir + "/tls.yaml", atomically: true, encoding: .utf8)
             chmod(dir + "/tls.yaml", 0o600)
             let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.streamingSQL(out: out, rows: rows, rate: 40), dir + "/stream.sql")
-            let r = try RealFlink.SubmitEndToEndTests().submit(cluster, ["--sql", sql, "--name", "secure", "--flink-conf", dir + "/tls.yaml",
-                                                                         "-D", "execution.checkpointing.interval=1s", "--detached"])
+            let tlsOptions = how == "tls-dir" ? ["--tls-dir", dir + "/tls", "--tls-password-file", dir + "/pw"] : ["--flink-conf", dir + "/tls.yaml"]
+            let before = FileManager.default.contents(atPath: dir + "/tls/flink.keystore")
+            let r = try RealFlink.SubmitEndToEndTests().submit(cluster, ["--sql", sql, "--name", "secure"] + tlsOptions +
+                                                                        ["-D", "execution.checkpointing.interval=1s", "--detached"])
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
             #expect(await StreamingRecoveryTests.waitForCommitted(out, atLeast: 40))
 
@@ -134,6 +137,13 @@ struct FlinkTLSTests {
                                                  dir + "/tls/flink.keystore"])
             #expect(check.status == 0, "the renewed certificate should be valid past 30 days: \(check.stdout)")
 
+            if how == "tls-dir" {
+                // The redeploy shipped the renewed keystore from --tls-dir, not the old copy.
+                let staging = try cluster.services.get("secure").configuration?.env?["FLINKCTL_STAGING"] ?? "-"
+                let shipped = FileManager.default.contents(atPath: staging + "/shipped-flinkctl-tls.keystore")
+                #expect(shipped != nil && shipped == FileManager.default.contents(atPath: dir + "/tls/flink.keystore") && shipped != before,
+                        "the redeployed deployment does not hold the renewed keystore")
+            }
             let done = await RealFlink.jobFinished("secure", on: cluster, timeout: 120)
             #expect(done, "the redeployed job did not finish")
             let exact = StreamingRecoveryTests.exactOnce(out, rows)

@@ -74,5 +74,36 @@ struct ShipTests {
             #expect(files.contains { $0.type == "ARCHIVE" && $0.destFile == "shipped-lookup" && $0.srcFile?.hasSuffix("/shipped-lookup.zip") == true }, "\(files)")
         }
     }
+
+    @Test("--tls-dir with HDFS staging and no shared directory: the keystore and truststore are shipped (not the CA's key), Flink's internal TLS names the shipped copies, the job runs")
+    func tlsDirectoryShipped() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory
+            try "s3cret-pass\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+            chmod(dir + "/pw", 0o600)
+            let g = try run(flinkctlBinary, ["security", "keystore", "generate", "--out", dir + "/tls", "--password-file", dir + "/pw", "--key-type", "ec-p256"])
+            #expect(g.status == 0, "\(g.stderr)")
+            let sql = try RealFlink.SubmitEndToEndTests.write(RealFlink.SubmitEndToEndTests.batchSQL(out: dir + "/out"), dir + "/sum.sql")
+            let local = dir + "/local-staging"
+            let root = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://") + "/user/tester/.flinkctl"
+            let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--staging", root, "--sql", sql, "--name", "tls-dir",
+                                              "--tls-dir", dir + "/tls", "--tls-password-file", dir + "/pw"],
+                            environment: ["FLINKCTL_SQL_RUNNER": RealFlink.SubmitEndToEndTests.runnerJar, "FLINKCTL_STAGING_ROOT": local])
+            #expect(r.status == 0 && r.stdout.contains("FINISHED"), "\(r.stdout)\n\(r.stderr)")
+            #expect(RealFlink.SubmitEndToEndTests.committedLines(dir + "/out") == ["500500,1000"])
+            #expect(!FileManager.default.fileExists(atPath: local), "nothing is staged locally")
+            let files = (try cluster.services.get("tls-dir").configuration?.files ?? []).compactMap(\.destFile)
+            #expect(files.contains("shipped-flinkctl-tls.keystore") && files.contains("shipped-flinkctl-tls.truststore"), "\(files)")
+            #expect(!files.contains { $0.contains("ca.keystore") }, "the CA's key was shipped: \(files)")
+            // Every container's Flink configuration turns internal TLS on with the shipped copies.
+            let confs = (FileManager.default.subpaths(atPath: dir + "/containers") ?? []).filter { $0.hasSuffix("conf/config.yaml") }
+            #expect(confs.count >= 2, "\(confs)")
+            for conf in confs {
+                let text = (try? String(contentsOfFile: dir + "/containers/" + conf, encoding: .utf8)) ?? ""
+                #expect(text.contains("security.ssl.internal.enabled: \"true\"") && text.contains("security.ssl.internal.keystore: \"flinkctl-tls.keystore\""), "\(conf): \(text)")
+            }
+            #expect(!r.stdout.contains("s3cret-pass") && !r.stderr.contains("s3cret-pass"))
+        }
+    }
 }
 }
