@@ -1,5 +1,6 @@
 import DeploymentModel
 import Flink
+import FlinkctlBase
 import Foundation
 import Hadoop
 import HTTPTransport
@@ -116,6 +117,14 @@ public struct Submitter: Sendable {
     /// Checks the request, stages files, and creates the service. Nothing is
     /// left behind when a check fails.
     public func submit(_ request: SubmitRequest) throws -> (Deployment, ServiceStatus) {
+        var request = request
+        var fetched: String? = nil
+        defer { if let fetched { try? FileManager.default.removeItem(atPath: fetched) } }
+        if case .jar(let file, let mainClass, let arguments) = request.job, file.contains("://") {
+            let (directory, local) = try fetchJar(file)
+            fetched = directory
+            request.job = .jar(file: local, mainClass: mainClass, arguments: arguments)
+        }
         let distribution = try FlinkDistribution.locate(explicit: request.flinkDist)
         _ = try locateJava()
         guard request.taskManagers >= 0, request.slots >= 1 else {
@@ -405,6 +414,45 @@ public struct Submitter: Sendable {
             service.kerberosPrincipal = KerberosPrincipal(principalName: k.principal, keytab: keytab)
         }
         return try services.create(service)
+    }
+
+    /// A job jar named by URL (`webhdfs://HOST:PORT/path`, `swebhdfs://…`),
+    /// read as this client's user (SPNEGO when logged in) into a private
+    /// temporary directory, under its own name; from there it is checked and
+    /// staged like a local jar. Returns the directory and the file.
+    func fetchJar(_ uri: String) throws -> (directory: String, file: String) {
+        guard uri.hasPrefix("webhdfs://") || uri.hasPrefix("swebhdfs://") else {
+            throw FlinkError(.configuration, "--jar \(uri): give a local file or a webhdfs:// or swebhdfs:// URL")
+        }
+        let location: StagingLocation
+        do { location = try StagingLocation(parsing: uri) } catch let e as FlinkError {
+            throw FlinkError(.configuration, "--jar \(uri): \(e.message)")
+        }
+        guard case .webHDFS(let base, let path) = location, !path.isEmpty, path != "/" else {
+            throw FlinkError(.configuration, "--jar \(uri): no file named")
+        }
+        let name = (path as NSString).lastPathComponent
+        let area = try StagingArea(.webHDFS(baseURL: base, path: (path as NSString).deletingLastPathComponent), user: user, options: transport)
+        let bytes: [UInt8]
+        do {
+            bytes = try area.remote { hdfs in
+                guard let st = try hdfs.status(path) else { throw FlinkError(.configuration, "--jar \(uri): no such file") }
+                guard st.type == "FILE" else { throw FlinkError(.configuration, "--jar \(uri): not a file") }
+                return try hdfs.open(path)
+            }
+        } catch let e as FlinkError where e.cause != nil {
+            throw FlinkError(.configuration, "--jar \(uri)", cause: e.cause)
+        }
+        var template = Array((NSTemporaryDirectory() + "flinkctl-jar-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw FlinkError(.configuration, "cannot make a temporary directory for \(uri)") }
+        let directory = String(cString: made)
+        let file = directory + "/" + name
+        do { try AtomicFile.write(Data(bytes), to: file, mode: 0o600) } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw FlinkError(.configuration, "cannot keep \(uri) in \(directory): \(error)")
+        }
+        progress("Read \(name) (\(Stager.megabytes(Int64(bytes.count)))) from \(uri)")
+        return (directory, file)
     }
 
     func baseConfiguration(_ r: SubmitRequest, distribution: FlinkDistribution) throws -> FlinkConfiguration {

@@ -143,7 +143,7 @@ struct SubmitCommand: ParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @Option(name: .long, help: ArgumentHelp("A SQL script to run (statements separated by ';').", valueName: "FILE"))
     var sql: String?
-    @Option(name: .long, help: ArgumentHelp("A job jar to run.", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("A job jar to run: a local file, or a webhdfs:// or swebhdfs:// URL.", valueName: "FILE|URL"))
     var jar: String?
     @Option(name: .customLong("class"), help: "The jar's main class, if its manifest names none.")
     var mainClass: String?
@@ -174,7 +174,7 @@ struct SubmitCommand: ParsableCommand {
             let lifecycle = try cluster.lifecycle()
             let args = jobArguments.first == "--" ? Array(jobArguments.dropFirst()) : jobArguments
             let job: SubmitRequest.Job = sql.map { .sql(file: absolute($0), arguments: args) }
-                ?? .jar(file: absolute(jar!), mainClass: mainClass, arguments: args)
+                ?? .jar(file: jar!.contains("://") ? jar! : absolute(jar!), mainClass: mainClass, arguments: args)
             let request = try deployment.request(name: name, job: job, cluster: cluster, configFile: flinkConf.map(absolute),
                                              fromSavepoint: fromSavepoint)
             let (submitted, status) = try lifecycle.submit(request)

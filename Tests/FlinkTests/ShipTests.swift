@@ -105,5 +105,29 @@ struct ShipTests {
             #expect(!r.stdout.contains("s3cret-pass") && !r.stderr.contains("s3cret-pass"))
         }
     }
+
+    @Test("--jar webhdfs://…: the jar is read from HDFS as the user and runs; a missing one exits 2, an unreachable NameNode 3")
+    func remoteJar() async throws {
+        try await withTestCluster(memoryMB: 6144) { cluster in
+            let dir = cluster.directory
+            let jar = try buildDoublerJar(in: dir + "/job")
+            let hdfs = try WebHDFSClient(baseURL: cluster.url, user: "tester")
+            try hdfs.create("/user/tester/jobs/doubler.jar", data: Array(try Data(contentsOf: URL(fileURLWithPath: jar))))
+            let webhdfs = cluster.url.replacingOccurrences(of: "http://", with: "webhdfs://")
+            let r = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--jar", webhdfs + "/user/tester/jobs/doubler.jar",
+                                             "--class", "Doubler", "--name", "remote-jar", "--", dir + "/out", "5"])
+            #expect(r.status == 0 && r.stdout.contains("FINISHED") && r.stdout.contains("from \(webhdfs)"), "\(r.stdout)\n\(r.stderr)")
+            #expect(RealFlink.SubmitEndToEndTests.committedLines(dir + "/out").sorted() == ["10", "2", "4", "6", "8"])
+
+            let missing = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--user", "tester", "--jar", webhdfs + "/user/tester/jobs/none.jar",
+                                                   "--class", "Doubler", "--name", "missing-jar"])
+            #expect(missing.status == 2 && missing.stderr.contains("--jar") && missing.stderr.contains("no such file"), "\(missing.stderr)")
+            let refused = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--jar", "webhdfs://127.0.0.1:1/x.jar", "--class", "X", "--name", "refused-jar"])
+            #expect(refused.status == 3 && refused.stderr.contains("--jar"), "\(refused.stderr)")
+            let scheme = try run(flinkctlBinary, ["submit", "--rm", cluster.url, "--jar", "ftp://host/x.jar", "--name", "ftp-jar"])
+            #expect(scheme.status == 2 && scheme.stderr.contains("--jar"), "\(scheme.stderr)")
+            #expect(throws: (any Error).self) { try cluster.services.get("missing-jar") }
+        }
+    }
 }
 }
