@@ -167,6 +167,18 @@ import TestSupport
         }
     }
 
+    /// `submit --sql SQL ARGS` against an unreachable cluster (asking it would
+    /// be exit 3): refused with exit 2 saying `words`, nothing staged.
+    @discardableResult
+    static func expectRefusedBeforeStaging(_ args: [String], saying words: String, sql: String, in dir: String) throws -> CommandResult {
+        let r = try run(flinkctlBinary, ["submit", "--rm", "http://127.0.0.1:1", "--staging", dir + "/staging", "--sql", sql] + args)
+        #expect(r.status == 2, "\(args): \(r.stdout) \(r.stderr)")
+        #expect(r.stderr.contains(words), "\(args): \(r.stderr)")
+        let staged = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/staging")) ?? []
+        #expect(staged.isEmpty, "\(args): something was staged: \(staged)")
+        return r
+    }
+
     /// Bad vcores are refused with exit 2 naming the option, before the
     /// cluster is asked anything (it is unreachable here: that would be 3).
     @Test func badVcoresExitTwoNamingTheOption() async throws {
@@ -177,11 +189,7 @@ import TestSupport
                                   (["--tm-vcores", "two"], "--tm-vcores"),
                                   (["-D", "yarn.containers.vcores=0"], "yarn.containers.vcores"),
                                   (["-D", "yarn.appmaster.vcores=1.5"], "yarn.appmaster.vcores")] {
-                let r = try run(flinkctlBinary, ["submit", "--rm", "http://127.0.0.1:1", "--staging", dir + "/staging", "--sql", sql] + args)
-                #expect(r.status == 2, "\(args): \(r.stdout) \(r.stderr)")
-                #expect(r.stderr.contains(words), "\(args): \(r.stderr)")
-                let staged = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/staging")) ?? []
-                #expect(staged.isEmpty, "\(args): something was staged: \(staged)")
+                try Self.expectRefusedBeforeStaging(args, saying: words, sql: sql, in: dir)
             }
         }
     }
@@ -217,11 +225,7 @@ import TestSupport
                 (["--ship-archive", dir + "/ok.zip#same.csv", "--ship", dir + "/a/same.csv"], "--ship"),
             ]
             for (args, option) in cases {
-                let r = try run(flinkctlBinary, ["submit", "--rm", "http://127.0.0.1:1", "--staging", dir + "/staging", "--sql", sql] + args)
-                #expect(r.status == 2, "\(args): \(r.stdout) \(r.stderr)")
-                #expect(r.stderr.contains(option), "\(args): \(r.stderr)")
-                let staged = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/staging")) ?? []
-                #expect(staged.isEmpty, "\(args): something was staged: \(staged)")
+                try Self.expectRefusedBeforeStaging(args, saying: option, sql: sql, in: dir)
             }
         }
     }
@@ -247,12 +251,8 @@ import TestSupport
                 (["--tls-password-file", dir + "/pw"], "--tls-dir"),
             ]
             for (args, words) in cases {
-                let r = try run(flinkctlBinary, ["submit", "--rm", "http://127.0.0.1:1", "--staging", dir + "/staging", "--sql", sql] + args)
-                #expect(r.status == 2, "\(args): \(r.stdout) \(r.stderr)")
-                #expect(r.stderr.contains(words), "\(args): \(r.stderr)")
+                let r = try Self.expectRefusedBeforeStaging(args, saying: words, sql: sql, in: dir)
                 #expect(!r.stderr.contains("s3cret-pass") && !r.stderr.contains("other-pass"), "a password in a message: \(r.stderr)")
-                let staged = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/staging")) ?? []
-                #expect(staged.isEmpty, "\(args): something was staged: \(staged)")
             }
         }
     }

@@ -3,12 +3,24 @@ import Foundation
 import Testing
 import TestSupport
 
+/// Compiles `source` (the Java file `file`, under `package` when given)
+/// against Flink's jars into `dir/name`.
+func compileJar(_ source: String, file: String, package: String? = nil, in dir: String, name: String) throws -> String {
+    let dist = try FlinkDistribution.locate(explicit: nil)
+    let src = dir + "/src/" + (package ?? "").replacingOccurrences(of: ".", with: "/")
+    try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+    try source.write(toFile: src + "/" + file, atomically: true, encoding: .utf8)
+    let javac = try run("/usr/bin/javac", ["-d", dir + "/classes", "-cp", dist.libJars().joined(separator: ":"), src + "/" + file])
+    guard javac.status == 0 else { throw FlinkError(.java, "javac: \(javac.stderr)") }
+    let jar = dir + "/" + name
+    let j = try run("/usr/bin/jar", ["cf", jar, "-C", dir + "/classes", "."])
+    guard j.status == 0 else { throw FlinkError(.java, "jar: \(j.stderr)") }
+    return jar
+}
+
 /// A DataStream job compiled here, with no Main-Class in its manifest.
 func buildDoublerJar(in dir: String) throws -> String {
-    let dist = try FlinkDistribution.locate(explicit: nil)
-    let src = dir + "/src"
-    try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
-    try """
+    try compileJar("""
     import org.apache.flink.api.common.RuntimeExecutionMode;
     import org.apache.flink.api.common.serialization.SimpleStringEncoder;
     import org.apache.flink.connector.file.sink.FileSink;
@@ -25,13 +37,7 @@ func buildDoublerJar(in dir: String) throws -> String {
             env.execute("doubler");
         }
     }
-    """.write(toFile: src + "/Doubler.java", atomically: true, encoding: .utf8)
-    let javac = try run("/usr/bin/javac", ["-d", dir + "/classes", "-cp", dist.libJars().joined(separator: ":"), src + "/Doubler.java"])
-    guard javac.status == 0 else { throw FlinkError(.java, "javac: \(javac.stderr)") }
-    let jar = dir + "/doubler.jar"
-    let j = try run("/usr/bin/jar", ["cf", jar, "-C", dir + "/classes", "."])
-    guard j.status == 0 else { throw FlinkError(.java, "jar: \(j.stderr)") }
-    return jar
+    """, file: "Doubler.java", in: dir, name: "doubler.jar")
 }
 
 extension RealFlink {

@@ -6,10 +6,7 @@ import TestSupport
 
 /// A SQL scalar function compiled here: `Shout(s)` is `s` upper-cased with a '!'.
 func buildShoutJar(in dir: String) throws -> String {
-    let dist = try FlinkDistribution.locate(explicit: nil)
-    let src = dir + "/src/org/flinkctl/test"
-    try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
-    try """
+    try compileJar("""
     package org.flinkctl.test;
 
     import org.apache.flink.table.functions.ScalarFunction;
@@ -19,13 +16,7 @@ func buildShoutJar(in dir: String) throws -> String {
             return s == null ? null : s.toUpperCase() + "!";
         }
     }
-    """.write(toFile: src + "/Shout.java", atomically: true, encoding: .utf8)
-    let javac = try run("/usr/bin/javac", ["-d", dir + "/classes", "-cp", dist.libJars().joined(separator: ":"), src + "/Shout.java"])
-    guard javac.status == 0 else { throw FlinkError(.java, "javac: \(javac.stderr)") }
-    let jar = dir + "/shout.jar"
-    let j = try run("/usr/bin/jar", ["cf", jar, "-C", dir + "/classes", "."])
-    guard j.status == 0 else { throw FlinkError(.java, "jar: \(j.stderr)") }
-    return jar
+    """, file: "Shout.java", package: "org.flinkctl.test", in: dir, name: "shout.jar")
 }
 
 extension RealFlink {

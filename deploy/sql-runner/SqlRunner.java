@@ -255,15 +255,29 @@ public final class SqlRunner {
             System.out.println(TAG + "no INSERT statements, nothing to run");
             return 0;
         }
+        final TableResult result;
         try {
-            TableResult result = inserts.execute();
-            String jobId =
-                    result.getJobClient().map(JobClient::getJobID).map(Object::toString).orElse("?");
-            System.out.println(TAG + "job " + jobId + " submitted with " + insertCount + " INSERT(s)");
-            if (session) {
-                return 0;
-            }
-            result.await();
+            result = inserts.execute();
+        } catch (Exception e) {
+            return report(EXIT_JOB_FAILED, "the job failed:" + causes(e));
+        }
+        String jobId = result.getJobClient().map(JobClient::getJobID).map(Object::toString).orElse("?");
+        System.out.println(TAG + "job " + jobId + " submitted with " + insertCount + " INSERT(s)");
+        if (session) {
+            return 0;
+        }
+        return awaitJob(jobId, result::await);
+    }
+
+    /** Something that returns when the job has ended, and throws when it failed. */
+    private interface JobEnd {
+        void await() throws Exception;
+    }
+
+    /** Waits for the job to end: 0 when it finished, else its failure, reported. */
+    private static int awaitJob(String jobId, JobEnd end) {
+        try {
+            end.await();
             System.out.println(TAG + "job " + jobId + " finished");
             return 0;
         } catch (InterruptedException e) {
@@ -308,20 +322,16 @@ public final class SqlRunner {
         // and for a recovered id it resumes the stored job and ignores the
         // pipeline, so this one only carries the name.
         env.fromSequence(0, 0).sinkTo(new DiscardingSink<>());
+        final JobClient client;
         try {
-            JobClient client = env.executeAsync(name);
-            if (!client.getJobID().equals(stored)) {
-                return report(EXIT_JOB_FAILED, "expected to resume job " + stored + ", got " + client.getJobID());
-            }
-            client.getJobExecutionResult().get();
-            System.out.println(TAG + "job " + stored + " finished");
-            return 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return report(EXIT_JOB_FAILED, "interrupted while waiting for the job");
+            client = env.executeAsync(name);
         } catch (Exception e) {
             return report(EXIT_JOB_FAILED, "the job failed:" + causes(e));
         }
+        if (!client.getJobID().equals(stored)) {
+            return report(EXIT_JOB_FAILED, "expected to resume job " + stored + ", got " + client.getJobID());
+        }
+        return awaitJob(stored.toString(), () -> client.getJobExecutionResult().get());
     }
 
     /**
