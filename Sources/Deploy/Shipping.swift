@@ -143,18 +143,19 @@ public struct ShipItem: Sendable, Equatable {
         guard let out = runTool(tool, arguments) else { return nil }
         return out.split(separator: "\n").map(String.init).filter { !$0.hasSuffix("/") }
     }
+}
 
-    /// Runs a tool, its output on success, nil on failure.
-    static func runTool(_ tool: String, _ arguments: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
-    }
+/// Runs a tool with its standard error discarded: its output when it exits 0,
+/// else nil.
+func runTool(_ tool: String, _ arguments: [String]) -> String? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
 }

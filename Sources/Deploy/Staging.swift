@@ -107,13 +107,7 @@ struct Stager {
         }
         let tarball = (NSTemporaryDirectory() as NSString).appendingPathComponent("flinkctl-\(getpid())-\(name)")
         defer { unlink(tarball) }
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-cf", tarball, "-C", distribution.home] + parts
-        tar.standardError = FileHandle.nullDevice
-        do { try tar.run() } catch { throw FlinkError(.configuration, "cannot run tar to pack \(distribution.home): \(error)") }
-        tar.waitUntilExit()
-        guard tar.terminationStatus == 0, let bytes = readBytes(tarball) else {
+        guard runTool("/bin/tar", ["-cf", tarball, "-C", distribution.home] + parts) != nil, let bytes = readBytes(tarball) else {
             throw FlinkError(.configuration, "cannot pack the Flink distribution in \(distribution.home)")
         }
         progress("Uploading the Flink \(distribution.version) distribution (\(Self.megabytes(Int64(bytes.count)))) to \(area.location.parent.appending(Self.cacheDirectory)), once")
@@ -226,7 +220,7 @@ struct Stager {
         case .directory:
             let temporary = NSTemporaryDirectory() + "flinkctl-ship-\(getpid())-\(UInt64.random(in: 0 ... .max)).tar"
             defer { unlink(temporary) }
-            guard ShipItem.runTool("/bin/tar", ["-C", item.source, "-chf", temporary, "."]) != nil else {
+            guard runTool("/bin/tar", ["-C", item.source, "-chf", temporary, "."]) != nil else {
                 throw FlinkError(.configuration, "--ship \(item.source): cannot read the directory to stage it")
             }
             return try stageArchive(temporary, name: item.name, format: .tar)
@@ -236,13 +230,13 @@ struct Stager {
     }
 
     private mutating func stageArchive(_ source: String, name: String, format: ShipItem.ArchiveFormat) throws -> Deployment.ShippedFile {
-        var shipped = Deployment.ShippedFile(name: name, file: "shipped-\(name).\(format.rawValue)", format: format.rawValue)
-        try putShipped(&shipped, from: source)
+        let shipped = Deployment.ShippedFile(name: name, file: "shipped-\(name).\(format.rawValue)", format: format.rawValue)
+        try putShipped(shipped, from: source)
         return shipped
     }
 
     /// Stages the file of a shipped item from a local path.
-    private mutating func putShipped(_ shipped: inout Deployment.ShippedFile, from source: String) throws {
+    private mutating func putShipped(_ shipped: Deployment.ShippedFile, from source: String) throws {
         guard area.location.isRemote, shipped.format != nil else {
             _ = try put(source, as: shipped.file, permission: 0o600)
             return
@@ -253,17 +247,16 @@ struct Stager {
 
     /// Stages again what an earlier deployment shipped, from its staging area.
     mutating func carry(_ shipped: Deployment.ShippedFile, from old: StagingArea) throws -> Deployment.ShippedFile {
-        var again = shipped
         if case .local(let dir) = old.location {
-            try putShipped(&again, from: (dir as NSString).appendingPathComponent(shipped.file))
-            return again
+            try putShipped(shipped, from: (dir as NSString).appendingPathComponent(shipped.file))
+            return shipped
         }
         guard let data = old.read(shipped.file) else {
             throw FlinkError(.configuration, "\(old.location.appending(shipped.file)) cannot be read to stage it again")
         }
         guard area.location.isRemote else { throw FlinkError(.configuration, "a deployment staged in HDFS is staged again in HDFS only") }
         _ = try upload([UInt8](data), as: shipped.file, permission: 0o600, unpackTo: shipped.format == nil ? nil : shipped.unpackedName)
-        return again
+        return shipped
     }
 
     /// Writes the deployment record (0600: it may name keystore passwords).

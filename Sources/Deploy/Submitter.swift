@@ -66,10 +66,13 @@ public struct SubmitRequest: Sendable {
             self.directory = directory
             self.settings = settings
         }
-        var items: [ShipItem] {
-            [ShipItem(source: directory + "/flink.keystore", name: Self.keystoreName, kind: .file),
-             ShipItem(source: directory + "/flink.truststore", name: Self.truststoreName, kind: .file)]
+        /// Each shipped name → the file of `security keystore generate` it copies.
+        static let sources = [keystoreName: "flink.keystore", truststoreName: "flink.truststore"]
+        /// The shipped item `name` copies from `directory`, if `name` is one of them.
+        static func item(_ name: String, in directory: String) -> ShipItem? {
+            sources[name].map { ShipItem(source: directory + "/" + $0, name: name, kind: .file) }
         }
+        var items: [ShipItem] { [Self.keystoreName, Self.truststoreName].compactMap { Self.item($0, in: directory) } }
     }
 
     public init(name: String, job: Job, taskManagers: Int, slots: Int, jobManagerMemory: String,
@@ -272,9 +275,9 @@ public struct Submitter: Sendable {
         // The keystores of --tls-dir come from that directory again when it is
         // still here: a `cert renew` since the first submit ships the new ones.
         new.shipped = try old.shipped?.map { shipped in
-            let fresh = [SubmitRequest.TLSFiles.keystoreName: "flink.keystore", SubmitRequest.TLSFiles.truststoreName: "flink.truststore"][shipped.name]
-            if let dir = old.tlsDirectory, let fresh, FileManager.default.isReadableFile(atPath: dir + "/" + fresh) {
-                return try stager.ship(ShipItem(source: dir + "/" + fresh, name: shipped.name, kind: .file))
+            if let dir = old.tlsDirectory, let fresh = SubmitRequest.TLSFiles.item(shipped.name, in: dir),
+               FileManager.default.isReadableFile(atPath: fresh.source) {
+                return try stager.ship(fresh)
             }
             return try stager.carry(shipped, from: oldArea)
         }
@@ -543,16 +546,8 @@ public struct Submitter: Sendable {
 /// Reads `Main-Class` from a jar's manifest.
 enum JarManifest {
     static func mainClass(of jar: String) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        p.arguments = ["-p", jar, "META-INF/MANIFEST.MF"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) where line.hasPrefix("Main-Class:") {
+        guard let manifest = runTool("/usr/bin/unzip", ["-p", jar, "META-INF/MANIFEST.MF"]) else { return nil }
+        for line in manifest.split(whereSeparator: \.isNewline) where line.hasPrefix("Main-Class:") {
             let v = line.dropFirst("Main-Class:".count).trimmingCharacters(in: .whitespaces)
             return v.isEmpty ? nil : v
         }
