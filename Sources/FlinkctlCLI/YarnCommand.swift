@@ -6,7 +6,7 @@ struct YarnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yarn",
         abstract: "Look at and act on the YARN cluster itself, as `yarn application` and `yarn node` do.",
-        subcommands: [Apps.self, App.self, Kill.self, Nodes.self, Cluster.self]
+        subcommands: [Apps.self, App.self, Kill.self, Nodes.self, Cluster.self, LogsCommand.self]
     )
 
     struct Apps: ParsableCommand {

@@ -73,20 +73,59 @@ public struct NodeLogsClient: Sendable {
             self.fileSize = fileSize
             self.lastModifiedTime = lastModifiedTime
         }
+
+        enum CodingKeys: String, CodingKey { case fileName, fileSize, lastModifiedTime }
+
+        /// Hadoop writes the size as a string ("1234"); a number is read too.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            fileName = try c.decode(String.self, forKey: .fileName)
+            if let n = try? c.decode(Int64.self, forKey: .fileSize) {
+                fileSize = n
+            } else if let n = Int64(try c.decode(String.self, forKey: .fileSize)) {
+                fileSize = n
+            } else {
+                throw DecodingError.dataCorruptedError(forKey: .fileSize, in: c, debugDescription: "fileSize is not a number")
+            }
+            lastModifiedTime = try c.decodeIfPresent(String.self, forKey: .lastModifiedTime)
+        }
     }
-    /// `{"containerLogsInfo":{"containerLogInfo":[…], "logAggregationType":"LOCAL", "containerId":…}}`
+    /// `{"containerLogInfo":[…], "logAggregationType":"LOCAL", "containerId":…, "nodeId":…}`;
+    /// `containerLogInfo` is an object when the container has one file.
     public struct ContainerLogsInfo: Codable, Sendable {
         public var containerLogInfo: [LogFile]?
         public var logAggregationType: String?
         public var containerId: String?
-        public init(containerLogInfo: [LogFile], containerId: String) {
+        public var nodeId: String?
+        public init(containerLogInfo: [LogFile], containerId: String, logAggregationType: String = "LOCAL",
+                    nodeId: String? = nil) {
             self.containerLogInfo = containerLogInfo
-            self.logAggregationType = "LOCAL"
+            self.logAggregationType = logAggregationType
             self.containerId = containerId
+            self.nodeId = nodeId
+        }
+
+        enum CodingKeys: String, CodingKey { case containerLogInfo, logAggregationType, containerId, nodeId }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            if !c.contains(.containerLogInfo) || (try? c.decodeNil(forKey: .containerLogInfo)) == true {
+                containerLogInfo = nil
+            } else if let list = try? c.decode([LogFile].self, forKey: .containerLogInfo) {
+                containerLogInfo = list
+            } else {
+                containerLogInfo = [try c.decode(LogFile.self, forKey: .containerLogInfo)]
+            }
+            logAggregationType = try c.decodeIfPresent(String.self, forKey: .logAggregationType)
+            containerId = try c.decodeIfPresent(String.self, forKey: .containerId)
+            nodeId = try c.decodeIfPresent(String.self, forKey: .nodeId)
         }
     }
     public struct Envelope: Codable, Sendable { public var containerLogsInfo: ContainerLogsInfo
         public init(containerLogsInfo: ContainerLogsInfo) { self.containerLogsInfo = containerLogsInfo } }
+    /// Hadoop 3's `/containers/{id}/logs`: a list, one entry a log source.
+    public struct ListEnvelope: Codable, Sendable { public var containerLogsInfo: [ContainerLogsInfo]
+        public init(containerLogsInfo: [ContainerLogsInfo]) { self.containerLogsInfo = containerLogsInfo } }
 
     public let endpoint: RESTEndpoint
     public init(endpoint: RESTEndpoint) { self.endpoint = endpoint }

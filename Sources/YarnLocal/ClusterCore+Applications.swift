@@ -109,6 +109,7 @@ extension ClusterCore {
         for c in state.containers.values where c.appId == id && c.phase != .complete {
             stopContainer(c.id, reason: ExitStatus.killedByResourceManager, diagnostics: "Container killed: the application finished")
         }
+        aggregateLogsIfEnded(id)
     }
 
     // MARK: - Kill

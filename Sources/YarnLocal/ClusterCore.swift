@@ -46,6 +46,9 @@ enum ClusterAction: Sendable, Equatable {
     case launch(containerId: String, user: String)
     /// Send `signal` to the container's process group (led by `pid`).
     case signal(containerId: String, pid: Int32, signal: Int32)
+    /// Copy the logs of every container of this ended application into the
+    /// HDFS store (YARN's log aggregation), then report with `logsAggregated`.
+    case aggregateLogs(appId: String, user: String)
 }
 
 /// A container process the owner saw end, with the exit code to record.
@@ -355,6 +358,29 @@ struct ClusterCore {
             serviceContainerFinished(service: service, container: c)
         }
         schedule()
+        aggregateLogsIfEnded(c.appId)
+    }
+
+    // MARK: - Log aggregation
+
+    /// Once an application has ended and the last of its containers has
+    /// stopped writing, its logs go to the HDFS store, as a NodeManager with
+    /// log aggregation does. Asked once per application.
+    mutating func aggregateLogsIfEnded(_ appId: String) {
+        guard var app = state.apps[appId], app.state.isTerminal, app.logAggregationStatus == nil,
+              !state.containers.values.contains(where: { $0.appId == appId && $0.phase != .complete }) else { return }
+        app.logAggregationStatus = "RUNNING"
+        state.apps[appId] = app
+        markDirty()
+        actions.append(.aggregateLogs(appId: appId, user: app.user))
+    }
+
+    /// The owner copied the application's logs (or failed to).
+    mutating func logsAggregated(_ appId: String, succeeded: Bool) {
+        guard var app = state.apps[appId] else { return }
+        app.logAggregationStatus = succeeded ? "SUCCEEDED" : "FAILED"
+        state.apps[appId] = app
+        markDirty()
     }
 
     // MARK: - Monitoring
@@ -435,6 +461,10 @@ struct ClusterCore {
                 complete(l.containerId, exitStatus: ExitStatus.aborted,
                          diagnostics: "Container released: its process was gone when the cluster restarted")
             }
+        }
+        // A copy of logs the crash interrupted is made again (it overwrites).
+        for (id, app) in state.apps where app.logAggregationStatus == "RUNNING" {
+            actions.append(.aggregateLogs(appId: id, user: app.user))
         }
         reconcileAll()
         markDirty()

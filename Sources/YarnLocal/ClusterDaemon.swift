@@ -20,6 +20,8 @@ public struct ClusterProcessInfo: Codable, Sendable, Equatable {
     public var vcores: Int
     /// `HOST:PORT` of the ZooKeeper started beside the cluster (`--zookeeper`).
     public var zooKeeper: String?
+    /// yarn.log.server.web-service.url: where aggregated logs are served.
+    public var logServer: String?
 
     public static func path(directory: String) -> String {
         (directory as NSString).appendingPathComponent("cluster.json")
@@ -111,7 +113,8 @@ public struct ClusterDaemon: Sendable {
                 let info = ClusterProcessInfo(pid: getpid(), url: "\(config.scheme)://\(config.nodeHost):\(port)",
                                               host: config.host, port: port, directory: dir, startedOn: nowMillis(),
                                               memoryMB: config.memoryMB, vcores: config.vcores,
-                                              zooKeeper: zooKeeper?.quorum)
+                                              zooKeeper: zooKeeper?.quorum,
+                                              logServer: "\(config.scheme)://\(config.nodeHost):\(port)\(LocalCluster.logServerPath)")
                 if let data = try? JSONEncoder().encode(info) {
                     try? AtomicFile.write(data, to: ClusterProcessInfo.path(directory: dir), mode: 0o644)
                 }
@@ -203,9 +206,27 @@ func writeHadoopConfiguration(_ config: LocalClusterConfiguration, port: Int) th
         xml += "  <property><name>\(name)</name><value>\(value)</value></property>\n"
     }
     xml += "</configuration>\n"
+    // yarn-site.xml: where the ResourceManager is, and log aggregation into
+    // the store with this cluster as its log server.
+    let address = "\(config.nodeHost):\(port)"
+    var yarn = [
+        ("yarn.http.policy", config.tls == nil ? "HTTP_ONLY" : "HTTPS_ONLY"),
+        (config.tls == nil ? "yarn.resourcemanager.webapp.address" : "yarn.resourcemanager.webapp.https.address", address),
+        ("yarn.log-aggregation-enable", "true"),
+        ("yarn.nodemanager.remote-app-log-dir", LocalCluster.remoteAppLogDirectory),
+        ("yarn.nodemanager.remote-app-log-dir-suffix", LocalCluster.remoteAppLogSuffix),
+        ("yarn.log.server.web-service.url", "\(config.scheme)://\(address)\(LocalCluster.logServerPath)"),
+    ]
+    if config.kerberos != nil { yarn.append(("hadoop.security.authentication", "kerberos")) }
+    var yarnXML = "<?xml version=\"1.0\"?>\n<!-- Written by flinkctl local start: the embedded cluster's YARN configuration. -->\n<configuration>\n"
+    for (name, value) in yarn {
+        yarnXML += "  <property><name>\(name)</name><value>\(value)</value></property>\n"
+    }
+    yarnXML += "</configuration>\n"
     let dir = config.hadoopConfDirectory
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try AtomicFile.write(xml, to: (dir as NSString).appendingPathComponent("core-site.xml"), mode: 0o644)
+    try AtomicFile.write(yarnXML, to: (dir as NSString).appendingPathComponent("yarn-site.xml"), mode: 0o644)
 }
 
 /// Lays `home`'s directories and regular files out under `target` (0755

@@ -107,6 +107,9 @@ struct AppRecord: Codable, Sendable {
     /// Resource usage of finished containers, in MB·s and vcore·s.
     var memorySeconds: Int64 = 0
     var vcoreSeconds: Int64 = 0
+    /// YARN's logAggregationStatus once the application has ended: RUNNING
+    /// while its logs are copied into the HDFS store, then SUCCEEDED or FAILED.
+    var logAggregationStatus: String?
 }
 
 struct InstanceRecord: Codable, Sendable {

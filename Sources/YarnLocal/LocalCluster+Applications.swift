@@ -68,7 +68,7 @@ extension LocalCluster {
         let trackingUI = (app.state == .RUNNING || finished) ? (finished ? "History" : "ApplicationMaster") : "UNASSIGNED"
         let tracking: String? = trackingUI == "UNASSIGNED" ? nil : "\(configuration.scheme)://\(httpAddress)/proxy/\(app.id)/"
         let progress: Double = finished ? 100 : 0
-        return ApplicationReport(
+        var report = ApplicationReport(
             id: app.id, user: app.user, name: app.name, queue: app.queue, state: app.state.rawValue,
             finalStatus: app.finalStatus, progress: progress, trackingUI: trackingUI, trackingUrl: tracking,
             diagnostics: app.diagnostics, clusterId: state.clusterTimestamp, applicationType: app.type,
@@ -79,6 +79,8 @@ extension LocalCluster {
             amHostHttpAddress: amContainer == nil ? nil : httpAddress,
             allocatedMB: finished ? -1 : allocMB, allocatedVCores: finished ? -1 : allocV,
             runningContainers: finished ? -1 : running, memorySeconds: memSec, vcoreSeconds: vSec)
+        report.logAggregationStatus = app.logAggregationStatus ?? "NOT_START"
+        return report
     }
 
     public func applications(states: [String], user: String?, queue: String?, types: [String],

@@ -129,6 +129,11 @@ extension LocalCluster {
         guard let c = state.containers[id] else {
             throw LocalClusterError(.notFound, "Container \(id) not found on this node")
         }
+        // As a NodeManager with log aggregation: once the application has
+        // ended, its containers are the log server's.
+        if logsAggregated(container: id) {
+            throw LocalClusterError(.notFound, "Container \(id) is no longer on this node: its application has ended and its logs were aggregated; the log server serves them at \(configuration.scheme)://\(httpAddress)\(LocalCluster.logServerPath)/containers/\(id)/logs")
+        }
         return c.logDir
     }
 }

@@ -88,6 +88,8 @@ public actor LocalCluster {
                 }
             case let .signal(_, pid, signal):
                 executor.signal(pid: pid, signal)
+            case let .aggregateLogs(appId, user):
+                startLogAggregation(appId: appId, user: user)
             }
         }
     }

@@ -255,6 +255,7 @@ struct RESTRouter: Sendable {
         // NodeManager
         table.on("/ws/v1/node", .get) { r, _, _ in await r.nodeInfo() }
         table.on("/ws/v1/node/info", .get) { r, _, _ in await r.nodeInfo() }
+        table.on("/ws/v1/node/containers/:container/logs", .get) { r, _, p in try await r.containerLogs(p("container"), list: true) }
         table.on("/ws/v1/node/containerlogs/:container", .get) { r, _, p in try await r.containerLogs(p("container")) }
         table.on("/ws/v1/node/containerlogs/:container/:file", .get) { r, request, p in
             try await r.containerLog(request, p("container"), p("file"))
@@ -262,6 +263,9 @@ struct RESTRouter: Sendable {
         // The web UI link in amContainerLogs: /node/containerlogs/{id}/{user}
         table.on("/node/containerlogs/:container", .get) { r, _, p in try await r.logsPage(container: p("container")) }
         table.on("/node/containerlogs/:container/**", .get) { r, _, p in try await r.logsPage(container: p("container")) }
+
+        // The log server (yarn.log.server.web-service.url): aggregated logs.
+        registerLogServer(&table)
 
         // Services API
         table.on("/app/v1/services", .get) { r, _, _ in r.json(await r.cluster.listServices().map(r.redacted)) }
@@ -411,10 +415,13 @@ struct RESTRouter: Sendable {
                                   "nodeManagerVersion": node.version, "hadoopVersion": node.version]])
     }
 
-    private func containerLogs(_ container: String) async throws -> Response {
+    private func containerLogs(_ container: String, list: Bool = false) async throws -> Response {
         let dir = try await cluster.logDirectory(container: container)
         try await checkLogAccess(container)
-        return json(NodeLogsClient.Envelope(containerLogsInfo: .init(containerLogInfo: Self.listLogs(dir), containerId: container)))
+        let info = NodeLogsClient.ContainerLogsInfo(containerLogInfo: Self.listLogs(dir), containerId: container,
+                                                    nodeId: await cluster.httpAddress)
+        return list ? json(NodeLogsClient.ListEnvelope(containerLogsInfo: [info]))
+                    : json(NodeLogsClient.Envelope(containerLogsInfo: info))
     }
 
     private func containerLog(_ request: Request, _ container: String, _ name: String) async throws -> Response {
@@ -432,19 +439,35 @@ struct RESTRouter: Sendable {
         }
         var st = stat()
         fstat(fd, &st)
-        let size = Int64(max(0, st.st_size))
-        var start: Int64 = 0
-        if let s = query(request, "start"), let n = Int64(s) {
+        return try logBody(request, fd: fd, size: Int64(max(0, st.st_size)))
+    }
+
+    /// A log file's bytes, streamed (a large log is never held whole in
+    /// memory): all of it, from `start` on, or YARN's `size` (the first N
+    /// bytes; with a negative N, the last -N). Closes `fd`.
+    func logBody(_ request: Request, fd: Int32, size: Int64) throws -> Response {
+        var start: Int64 = 0, end = size
+        if let s = query(request, "start") {
+            guard let n = Int64(s) else {
+                close(fd)
+                throw LocalClusterError(.badRequest, "Invalid value for parameter start: \(s)")
+            }
             start = n >= 0 ? min(n, size) : max(0, size + max(n, -size))
+        }
+        if let s = query(request, "size") {
+            guard let n = Int64(s) else {
+                close(fd)
+                throw LocalClusterError(.badRequest, "Invalid value for parameter size: \(s)")
+            }
+            if n >= 0 { end = min(size, start + n) } else { start = max(start, size - min(-n, size)) }
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
-        // Streamed, as OPEN is: a large log is never held whole in memory.
         let fdBox = FileDescriptorBox(fd)
-        let from = start
-        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size - start)) { writer in
+        let from = start, count = end - start
+        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(count)) { writer in
             defer { fdBox.close() }
-            try await Self.stream(fdBox.fd, from: from, count: size - from, to: &writer)
+            try await Self.stream(fdBox.fd, from: from, count: count, to: &writer)
         })
     }
 
@@ -461,7 +484,7 @@ struct RESTRouter: Sendable {
 
     /// Kerberos mode: a container's logs are its owner's and the admins'
     /// (YARN's log ACLs); without Kerberos anyone may read them.
-    private func checkLogAccess(_ container: String) async throws {
+    func checkLogAccess(_ container: String) async throws {
         guard authenticator != nil, let caller, let owner = await cluster.containerOwner(container),
               caller != owner, !cluster.configuration.superusers.contains(caller) else { return }
         throw LocalClusterError(.forbidden, "User \(caller) cannot read the logs of \(container): only its owner \(owner) and the cluster's admins may")

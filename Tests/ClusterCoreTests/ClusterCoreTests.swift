@@ -360,4 +360,49 @@ struct ClusterCoreTests {
         #expect(next.hasPrefix("application_\(clock.epochMillis())_"))
         #expect(after.core.state.nextContainerSequence > before.core.state.nextContainerSequence)
     }
+
+    // MARK: - Log aggregation
+
+    @Test("Logs are aggregated once per application, after it ended and its last container stopped; a copy a crash interrupted is made again")
+    func logAggregation() throws {
+        var h = Harness()
+        try h.create(Harness.spec("web", components: [Harness.component("w", count: 2)]))
+        let appId = h.service("web").appId
+        let ids = h.running("web").map(\.id)
+        // A container's end while the application runs aggregates nothing.
+        h.clock.advance(milliseconds: 20_000)
+        h.exit(ids[0], 1)
+        #expect(h.aggregations.isEmpty)
+        #expect(h.core.state.apps[appId]?.logAggregationStatus == nil)
+        let replacement = try #require(h.instanceContainer("web", "w", 0))
+
+        // Killed: the containers are asked to stop; until the last has, nothing is copied.
+        _ = try h.request { try $0.setAppState(appId, target: "KILLED", user: "bob") }
+        #expect(h.aggregations.isEmpty)
+        h.tick(exits: [ContainerExit(containerId: ids[1], exitStatus: 143)])
+        #expect(h.aggregations.isEmpty)
+        h.tick(exits: [ContainerExit(containerId: replacement.id, exitStatus: 143)])
+        #expect(h.aggregations == [appId])
+        #expect(h.core.state.apps[appId]?.logAggregationStatus == "RUNNING")
+        h.clock.advance(milliseconds: 60_000)
+        h.tick()
+        #expect(h.aggregations == [appId], "asked once")
+
+        // The cluster crashes while copying: the next run copies again; then it is done.
+        var after = Harness(state: h.core.state, clock: TestClock(epoch: h.clock.epochMillis() + 1_000))
+        after.perform(after.core.recover(lost: []))
+        #expect(after.aggregations == [appId])
+        after.core.logsAggregated(appId, succeeded: true)
+        #expect(after.core.state.apps[appId]?.logAggregationStatus == "SUCCEEDED")
+        var third = Harness(state: after.core.state, clock: TestClock(epoch: h.clock.epochMillis() + 2_000))
+        third.perform(third.core.recover(lost: []))
+        #expect(third.aggregations.isEmpty)
+
+        // An application that ends with nothing running is aggregated at once.
+        let other = try h.submit(maxAttempts: 1)
+        let am = try #require(h.core.state.apps[other]?.attempts.last?.containerId)
+        h.exit(am, 0)
+        #expect(h.core.state.apps[other]?.state.isTerminal == true)
+        #expect(h.aggregations == [appId, other])
+    }
 }

@@ -47,6 +47,8 @@ struct Harness {
     var nextPid: Int32 = 1000
     var launched: [String] = []
     var signals: [SentSignal] = []
+    /// Applications whose logs the core asked to aggregate, in order.
+    var aggregations: [String] = []
     var refusedUsers: Set<String> = []
 
     static func configuration(memoryMB: Int64, vcores: Int) -> LocalClusterConfiguration {
@@ -80,6 +82,8 @@ struct Harness {
                 queue.append(contentsOf: core.launched(id, pid: nextPid, startTicks: 42))
             case let .signal(id, _, signal):
                 signals.append(SentSignal(container: id, signal: signal))
+            case let .aggregateLogs(appId, _):
+                aggregations.append(appId)
             }
         }
     }

@@ -89,6 +89,21 @@ struct SubmitEndToEndTests {
             let status = try run(flinkctlBinary, ["status", "sum-sql", "--rm", cluster.url, "--output", "json"])
             #expect(status.stdout.contains("\"jobState\" : \"FINISHED\"") && status.stdout.contains("\"serviceState\" : \"STOPPED\""), "\(status.stdout)")
 
+            // After the end: the logs were aggregated, and flinkctl logs reads
+            // the JobManager's from the log server, with the job's last switch.
+            let sqlApp = try #require(try cluster.services.get("sum-sql").id)
+            #expect(await eventually(timeout: 30) { try cluster.rm.application(sqlApp).logAggregationStatus == "SUCCEEDED" })
+            let jmLogs = try run(flinkctlBinary, ["logs", "sum-sql", "--rm", cluster.url, "--component", "jobmanager"])
+            #expect(jmLogs.status == 0, "\(jmLogs.stderr)")
+            #expect(jmLogs.stdout.contains("==> jobmanager (") && jmLogs.stdout.contains(") jobmanager.log <=="))
+            #expect(jmLogs.stdout.range(of: #"Job .* switched from state RUNNING to FINISHED"#, options: .regularExpression) != nil,
+                    "\(jmLogs.stdout.suffix(2000))")
+            #expect(!jmLogs.stdout.contains("==> taskmanager"), "--component jobmanager printed a TaskManager's log")
+            let tail = try run(flinkctlBinary, ["logs", "sum-sql", "--rm", cluster.url, "--component", "jobmanager",
+                                                "--file", "jobmanager.log", "--tail", "5"])
+            let tailLines = tail.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            #expect(tail.status == 0 && tailLines.count == 6 && tailLines[0].hasPrefix("==> jobmanager ("), "\(tail.stdout)")
+
             // The SQL runner as a plain jar job, with its class and an argument;
             // submitted from a conf directory whose log4j.properties the
             // containers use instead of flinkctl's own.
@@ -296,10 +311,25 @@ struct StreamingRecoveryTests {
             #expect(await eventually(timeout: 30) { !ours().isEmpty && Set(ours()).isDisjoint(with: tms) },
                     "no new TaskManager replaced the killed one")
 
+            // The killed TaskManager's log and its replacement's are both reachable,
+            // while the job runs (from the node) and after it ended (from the log server).
+            let tmLogHeaders = { () throws -> Set<String> in
+                let r = try run(flinkctlBinary, ["logs", "victim", "--rm", cluster.url, "--component", "taskmanager",
+                                                 "--file", "taskmanager.log"])
+                return Set(r.stdout.split(separator: "\n").filter { $0.hasPrefix("==> taskmanager") && $0.hasSuffix(" taskmanager.log <==") }
+                    .map { String($0.split(separator: "(")[1].prefix { $0 != ")" }) })
+            }
+            var running: Set<String> = []
+            #expect(await eventually(timeout: 30) { running = try tmLogHeaders(); return running.count == 2 },
+                    "the killed and the new TaskManager's logs while running: \(running)")
+
             let done = await RealFlink.jobFinished("victim", on: cluster, timeout: 150)
             #expect(done, "the job did not finish after the TaskManager was killed")
             let check = Self.exactOnce(out, rows)
             #expect(check.ok, "\(check.detail)")
+            let victimApp = try #require(try cluster.services.get("victim").id)
+            #expect(await eventually(timeout: 60) { try cluster.rm.application(victimApp).logAggregationStatus == "SUCCEEDED" })
+            #expect(try tmLogHeaders() == running, "after the end, from the log server")
         }
     }
 }

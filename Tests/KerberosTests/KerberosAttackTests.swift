@@ -116,17 +116,18 @@ extension SecuredClusterTests {
                     return out.contains("done")
                 }, "\(out)")
                 #expect(out.hasPrefix("bob\n") && !out.contains("READ-"), "\(out)")
-                // Its logs are bob's: alice may not read them over REST.
+                // Its logs are bob's: alice may not read them over REST. (Its
+                // service has ended, so they are the log server's.)
                 let stdout = (FileManager.default.enumerator(atPath: cluster.directory + "/logs")?.allObjects as? [String] ?? [])
                     .first { $0.hasSuffix("/stdout") } ?? ""
                 let cid = stdout.split(separator: "/").dropLast().last.map(String.init) ?? ""
                 #expect(cid.hasPrefix("container_"), "\(stdout)")
-                #expect(try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)/stdout"], env: alice).status == 403)
-                #expect(try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)/stdout"], env: bob).status == 200)
+                #expect(try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/applicationhistory/containerlogs/\(cid)/stdout"], env: alice).status == 403)
+                #expect(try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/applicationhistory/containerlogs/\(cid)/stdout"], env: bob).status == 200)
                 // A link bob planted in his log directory is not followed by the cluster.
-                let planted = try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)/planted"], env: bob)
+                let planted = try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/applicationhistory/containerlogs/\(cid)/planted"], env: bob)
                 #expect(planted.status == 404, "\(planted.status) \(planted.body)")
-                let listing = try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/node/containerlogs/\(cid)"], env: bob)
+                let listing = try curl(["--negotiate", "-u", ":", cluster.url + "/ws/v1/applicationhistory/containers/\(cid)/logs"], env: bob)
                 #expect(listing.status == 200 && !listing.body.contains("planted"), "\(listing.body)")
             }
         }

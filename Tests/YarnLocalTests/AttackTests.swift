@@ -248,12 +248,15 @@ struct AttackTests {
             let log = (FileManager.default.enumerator(atPath: f.cluster.directory + "/logs")?.allObjects as? [String] ?? []).first { $0.hasSuffix("/big") } ?? ""
             let cid = log.split(separator: "/").dropLast().last.map(String.init) ?? ""
             let before = Self.peakRSS(f.cluster.pid)
-            let r = rawHTTP(f.cluster.url, "GET", "/ws/v1/node/containerlogs/\(cid)/big", timeout: 60)
+            // The service has ended (NEVER): its logs are the log server's.
+            let r = rawHTTP(f.cluster.url, "GET", "/ws/v1/applicationhistory/containerlogs/\(cid)/big", timeout: 60)
             #expect(r.status == 200 && r.body.utf8.count == 200_000_000, "\(r.status) \(r.body.utf8.count)")
             let grew = Self.peakRSS(f.cluster.pid) - before
             #expect(grew < 48 << 20, "serving a 200 MB log raised the peak memory by \(grew >> 20) MB")
-            let tail = rawHTTP(f.cluster.url, "GET", "/ws/v1/node/containerlogs/\(cid)/big?start=-10")
+            let tail = rawHTTP(f.cluster.url, "GET", "/ws/v1/applicationhistory/containerlogs/\(cid)/big?start=-10")
             #expect(tail.body.utf8.count == 10)
+            let size = rawHTTP(f.cluster.url, "GET", "/ws/v1/applicationhistory/containerlogs/\(cid)/big?size=-7")
+            #expect(size.status == 200 && size.body.utf8.count == 7)
         }
     }
 

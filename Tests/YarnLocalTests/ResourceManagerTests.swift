@@ -29,7 +29,9 @@ struct ResourceManagerTests {
             #expect(app.trackingUI == "History" && app.runningContainers == -1 && app.finishedTime >= app.startedTime)
             let attempts = try rm.attempts(new.applicationId)
             #expect(attempts.count == 1)
-            let out = try NodeLogsClient(endpoint: try cluster.endpoint()).read(container: attempts[0].containerId, file: "am.out")
+            // Ended: the log server has the AM's logs (the node no longer serves them).
+            let history = ContainerLogServer(base: cluster.url + "/ws/v1/applicationhistory", like: try cluster.endpoint())
+            let out = try history.read(container: attempts[0].containerId, file: "am.out")
             #expect(String(decoding: out, as: UTF8.self) == "hi from \(attempts[0].containerId)\n")
 
             // Filters.

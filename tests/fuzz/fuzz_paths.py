@@ -702,9 +702,13 @@ class Fuzzer:
         prefix = self.rng.choice(["/ws/v1/node/containerlogs/", "/ws/v1/node/containerlogs/container_1_0001_01_000001/",
                                   "/node/containerlogs/", "/ws/v1/cluster/apps/", "/ws/v1/cluster/nodes/",
                                   "/app/v1/services/", "/app/v1/services/fuzz/component-instances/",
-                                  "/ws/v1/cluster/apps/application_1_0001/"])
+                                  "/ws/v1/cluster/apps/application_1_0001/",
+                                  "/ws/v1/node/containers/", "/ws/v1/applicationhistory/containers/",
+                                  "/ws/v1/applicationhistory/containerlogs/", "/ws/v1/applicationhistory/apps/",
+                                  "/ws/v1/applicationhistory/apps/application_1_0001/appattempts/"])
         if self.containers and "containerlogs/" in prefix and self.rng.random() < 0.5:
-            prefix = f"/ws/v1/node/containerlogs/{self.rng.choice(sorted(self.containers))}/"
+            base = "/ws/v1/applicationhistory/containerlogs/" if "applicationhistory" in prefix else "/ws/v1/node/containerlogs/"
+            prefix = f"{base}{self.rng.choice(sorted(self.containers))}/"
         q = "?user.name=fuzz" if self.rng.random() < 0.5 else ""
         r = self.send("GET", prefix + tail + q)
         if r.status is not None and 200 <= r.status < 300:
