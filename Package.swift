@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "FlinkTests", dependencies: ["Flink", "Deploy", "DeploymentModel", "Hadoop", "FlinkctlBase", "FlinkctlSecurity", "YarnLocal", "TestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "DeploymentModel", "Flink", "FlinkctlBase", "Hadoop", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FlinkctlCLI", "FlinkctlBase", "Flink", "Hadoop", "HTTPTransport", "Kerberos", "FlinkctlSecurity", "YarnLocal", "ProcessSpawn", "TestSupport"]),
-        .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport"]),
+        .testTarget(name: "YarnLocalTests", dependencies: ["YarnLocal", "Hadoop", "ProcessSpawn", "TestSupport", "FlinkctlBase"]),
         .testTarget(name: "SecurityTests", dependencies: ["FlinkctlSecurity"]),
         .testTarget(name: "FlinkctlBaseTests", dependencies: ["FlinkctlBase"]),
         // The embedded cluster's core, driven by events and a test clock (no processes).

@@ -101,6 +101,27 @@ public struct StagingArea: Sendable {
         }
     }
 
+    /// Writes a small private file `name` and removes it: whether this
+    /// location can be staged into, as the user.
+    public func probe(name: String) throws {
+        switch location {
+        case .local(let dir):
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let file = path(name)
+            let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw FlinkError(.configuration, "cannot create \(file): \(String(cString: strerror(errno)))") }
+            let ok = Glibc.write(fd, "probe\n", 6) == 6
+            close(fd)
+            unlink(file)
+            guard ok else { throw FlinkError(.configuration, "cannot write \(file)") }
+        case .webHDFS:
+            try remote { hdfs in
+                try hdfs.create(path(name), data: Array("probe\n".utf8), permission: "600")
+                _ = try hdfs.delete(path(name), recursive: false)
+            }
+        }
+    }
+
     package func path(_ name: String) -> String {
         switch location {
         case .local(let dir): return (dir as NSString).appendingPathComponent(name)

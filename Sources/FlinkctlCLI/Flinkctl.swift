@@ -17,7 +17,7 @@ public struct Flinkctl: ParsableCommand {
         3 remote failure (cluster unreachable or refusing).
         """,
         version: "0.1.0",
-        subcommands: [SubmitCommand.self, SessionCommand.self, RunCommand.self, ListCommand.self, StatusCommand.self, CancelCommand.self, DestroyCommand.self, SavepointCommand.self, ScaleCommand.self, RedeployCommand.self, LocalCommand.self, YarnCommand.self, LogsCommand.self, AppMasterCommand.self, TaskManagerCommand.self, SecurityCommand.self, ConfigCommand.self]
+        subcommands: [SubmitCommand.self, SessionCommand.self, RunCommand.self, ListCommand.self, StatusCommand.self, CancelCommand.self, DestroyCommand.self, SavepointCommand.self, ScaleCommand.self, RedeployCommand.self, LocalCommand.self, YarnCommand.self, LogsCommand.self, DoctorCommand.self, AppMasterCommand.self, TaskManagerCommand.self, SecurityCommand.self, ConfigCommand.self]
     )
 
     public init() {}

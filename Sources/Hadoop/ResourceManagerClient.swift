@@ -41,6 +41,26 @@ public struct ResourceManagerClient: Sendable {
         try endpoint.json(ClusterMetricsEnvelope.self, "GET", "/ws/v1/cluster/metrics").clusterMetrics
     }
 
+    /// The scheduler's queue names (`/ws/v1/cluster/scheduler`, every
+    /// `queueName` in its tree); empty when the scheduler names none.
+    public func queueNames() throws -> Set<String> {
+        let response = try endpoint.send("GET", "/ws/v1/cluster/scheduler")
+        guard response.status == 200 else {
+            throw HadoopError.from(response: response, request: "GET /ws/v1/cluster/scheduler")
+        }
+        var names: Set<String> = []
+        func walk(_ value: Any) {
+            if let object = value as? [String: Any] {
+                if let name = object["queueName"] as? String { names.insert(name) }
+                object.values.forEach(walk)
+            } else if let list = value as? [Any] {
+                list.forEach(walk)
+            }
+        }
+        walk((try? JSONSerialization.jsonObject(with: Data(response.body))) ?? [:])
+        return names
+    }
+
     public func nodes() throws -> [NodeReport] {
         try endpoint.json(NodesEnvelope.self, "GET", "/ws/v1/cluster/nodes").nodes?.node ?? []
     }
