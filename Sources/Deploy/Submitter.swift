@@ -478,6 +478,10 @@ public struct Submitter: Sendable {
         c["restart-strategy.fixed-delay.delay"] = "2 s"
         c["heartbeat.interval"] = "2000"
         c["heartbeat.timeout"] = "10000"
+        // The JobManager refreshes the metrics its REST API serves (back
+        // pressure, watermarks, records per subtask) at most this often when
+        // asked, 10 s by default: too stale for `doctor NAME` over a short sample.
+        c["metrics.fetcher.update-interval"] = "1000"
         // A TaskManager started beside its JobManager retries the ResourceManager
         // every 10 s by default; half a second gets it registered as soon as it can be.
         c["cluster.registration.error-delay"] = "500 ms"

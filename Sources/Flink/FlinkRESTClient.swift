@@ -89,6 +89,19 @@ public struct FlinkRESTClient: Sendable {
 
     public func overview() throws -> ClusterOverview { try get(ClusterOverview.self, "/overview") }
 
+    /// Any GET of the REST API, as parsed JSON (objects, arrays, strings,
+    /// numbers): for answers read a few fields of, such as metrics.
+    public func json(_ path: String) throws -> Any {
+        let r = try http.perform(HTTPRequest(url: baseURL + path))
+        guard (200..<300).contains(r.status) else {
+            let errors = (try? JSONDecoder().decode([String: [String]].self, from: Data(r.body)))?["errors"]
+            throw FlinkError(.rest, "Flink REST \(path) answered \(r.status): \(errors.map { Self.errorSummary($0.joined(separator: "\n")) } ?? r.text)")
+        }
+        do { return try JSONSerialization.jsonObject(with: Data(r.body), options: [.fragmentsAllowed]) } catch {
+            throw FlinkError(.rest, "Flink REST \(path) answered with no JSON: \(error)")
+        }
+    }
+
     public func jobs() throws -> [JobOverview] {
         struct Envelope: Codable { var jobs: [JobOverview] }
         return try get(Envelope.self, "/jobs/overview").jobs

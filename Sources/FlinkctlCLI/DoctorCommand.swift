@@ -8,28 +8,6 @@ import Foundation
 import Hadoop
 import Kerberos
 
-/// One finding of `flinkctl doctor`: a verdict, the evidence, and the fix.
-struct DoctorCheck: Codable, Equatable {
-    enum Verdict: String, Codable, Comparable {
-        case ok, warn, fail
-        static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
-        var rank: Int { self == .ok ? 0 : self == .warn ? 1 : 2 }
-    }
-
-    var name: String
-    var verdict: Verdict
-    var detail: String
-    var fix: String
-
-    static func ok(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name: name, verdict: .ok, detail: detail, fix: "") }
-    static func warn(_ name: String, _ detail: String, fix: String) -> DoctorCheck { DoctorCheck(name: name, verdict: .warn, detail: detail, fix: fix) }
-    static func fail(_ name: String, _ detail: String, fix: String) -> DoctorCheck { DoctorCheck(name: name, verdict: .fail, detail: detail, fix: fix) }
-}
-
-struct DoctorReport: Codable {
-    var checks: [DoctorCheck]
-}
-
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
@@ -46,8 +24,20 @@ struct DoctorCommand: ParsableCommand {
         """
     )
 
+    @Argument(help: "A deployment whose running job to check, sampled over --sample seconds. Without it: the environment before a submit.")
+    var name: String?
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
+    @Option(name: .long, help: ArgumentHelp("With NAME: seconds between the job's two samples. Default: 10.", valueName: "SECONDS"))
+    var sample: Double = 10
+    @Option(name: .customLong("backpressure-warn"), help: ArgumentHelp("With NAME: the back-pressured share of time that warns; twice it fails. Default: 0.25.", valueName: "RATIO"))
+    var backpressureWarn: Double = 0.25
+    @Option(name: .customLong("skew-ratio"), help: ArgumentHelp("With NAME: a subtask reading this many times its vertex's median is skew. Default: 2.", valueName: "X"))
+    var skewRatio: Double = 2
+    @Option(name: .customLong("heap-warn"), help: ArgumentHelp("With NAME: a TaskManager heap fuller than this at both samples warns. Default: 0.9.", valueName: "RATIO"))
+    var heapWarn: Double = 0.9
+    @Option(name: .customLong("log-server"), help: ArgumentHelp("With NAME: the log server (yarn.log.server.web-service.url) whose container history the containers check reads.", valueName: "URL"))
+    var logServer: String?
     @Option(name: .customLong("warn-days"), help: ArgumentHelp("Warn when a certificate expires within this many days. Default: 30.", valueName: "N"))
     var warnDays: Int = 30
     @Option(name: .customLong("tls-dir"), help: ArgumentHelp("The keystores a deployment would ship (as submit --tls-dir), with --tls-password-file.", valueName: "DIR"))
@@ -68,6 +58,14 @@ struct DoctorCommand: ParsableCommand {
     var tmMemory: String = "1024m"
 
     func validate() throws {
+        if !(sample >= 0 && sample <= 3600) { throw ValidationError("--sample must be 0 to 3600 seconds") }
+        for (flag, value) in [("--backpressure-warn", backpressureWarn), ("--heap-warn", heapWarn)] where !(value > 0 && value <= 1) {
+            throw ValidationError("\(flag) must be a ratio above 0 and at most 1")
+        }
+        if !(skewRatio > 1 && skewRatio.isFinite) { throw ValidationError("--skew-ratio must be more than 1") }
+        if let logServer, !(logServer.hasPrefix("http://") || logServer.hasPrefix("https://")) {
+            throw ValidationError("--log-server must be an http:// or https:// URL")
+        }
         if warnDays < 0 { throw ValidationError("--warn-days must not be negative") }
         if taskmanagers < 1 { throw ValidationError("--taskmanagers must be at least 1") }
         if (tlsDir == nil) != (tlsPasswordFile == nil) { throw ValidationError("--tls-dir and --tls-password-file go together") }
@@ -77,6 +75,7 @@ struct DoctorCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let name { return try runJob(name) }
         var checks: [DoctorCheck] = []
         var unreachable = false
         try runReporting {
@@ -108,6 +107,10 @@ struct DoctorCommand: ParsableCommand {
             checks.append(zooKeeperCheck(flinkConf))
             if !unreachable { checks.append(hadoopCheck(rm, settings, flinkConf)) }
         }
+        try report(checks, unreachable: unreachable)
+    }
+
+    func report(_ checks: [DoctorCheck], unreachable: Bool = false) throws {
         if output.output == .json {
             try printJSON(DoctorReport(checks: checks))
         } else {
@@ -115,6 +118,35 @@ struct DoctorCommand: ParsableCommand {
         }
         if unreachable { throw ExitCode(3) }
         if checks.contains(where: { $0.verdict == .fail }) { throw ExitCode(1) }
+    }
+
+    /// A deployment's running job, sampled twice.
+    func runJob(_ name: String) throws {
+        var checks: [DoctorCheck] = []
+        try runReporting {
+            let endpoint = try cluster.endpoint()
+            let lifecycle = Lifecycle(endpoint: endpoint)
+            let deployment = try lifecycle.deployment(name)
+            guard let rest = try deployment.rest() else {
+                throw Failure(.unhealthy, "\(name) has no JobManager address yet: is it running? (flinkctl status \(name))")
+            }
+            let job: FlinkRESTClient.JobOverview
+            do {
+                guard let newest = try rest.newestJob() else { throw Failure(.unhealthy, "\(name)'s JobManager runs no job") }
+                job = newest
+            } catch let e as FlinkError {
+                throw Failure(.remote, "\(name)'s JobManager at \(rest.baseURL) does not answer: \(e.message)")
+            }
+            let logServerURL = try cluster.logServerURL(flag: logServer, endpoint: endpoint)
+            var diagnosis = JobDiagnosis(rest: rest, job: job.jid, application: deployment.service.id,
+                                         logServer: logServerURL.map { ContainerLogServer(base: $0, like: endpoint) })
+            diagnosis.sample = sample
+            diagnosis.thresholds.backpressure = backpressureWarn
+            diagnosis.thresholds.skew = skewRatio
+            diagnosis.thresholds.heap = heapWarn
+            checks = try diagnosis.run()
+        }
+        try report(checks)
     }
 
     /// The Flink options a deployment would get: the defaults file's, then -D.

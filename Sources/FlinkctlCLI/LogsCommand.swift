@@ -106,14 +106,20 @@ struct LogsCommand: ParsableCommand {
         print(String(decoding: bytes, as: UTF8.self), terminator: bytes.last == 10 || bytes.isEmpty ? "" : "\n")
     }
 
+    func logServerURL(_ endpoint: RESTEndpoint) throws -> String? {
+        try cluster.logServerURL(flag: logServer, endpoint: endpoint)
+    }
+}
+
+extension ClusterOptions {
     /// --log-server, then HADOOP_CONF_DIR's yarn.log.server.web-service.url,
     /// then the ResourceManager's own address (the embedded cluster serves
     /// both; a real ResourceManager answers 404 there and only the
     /// NodeManagers are asked).
-    func logServerURL(_ endpoint: RESTEndpoint) throws -> String? {
-        if let logServer { return logServer }
+    func logServerURL(flag: String?, endpoint: RESTEndpoint) throws -> String? {
+        if let flag { return flag }
         let env = try Settings.current().environment
-        if cluster.rm == nil, env["FLINKCTL_RM"] == nil, let dir = env["HADOOP_CONF_DIR"], !dir.isEmpty,
+        if rm == nil, env["FLINKCTL_RM"] == nil, let dir = env["HADOOP_CONF_DIR"], !dir.isEmpty,
            let conf = try? HadoopConfiguration(directory: dir),
            let url = conf["yarn.log.server.web-service.url"], !url.isEmpty {
             return url
