@@ -96,8 +96,14 @@ public struct JobDiagnosis {
         let first = try snapshot()
         sleep(sample)
         let second = try snapshot()
-        return [restartsCheck(first, second), checkpointsCheck(first, second), backpressureCheck(second),
+        // Back pressure as the second sample saw it, or the first where the second had none.
+        var latest = second
+        for i in latest.vertices.indices where latest.vertices[i].backpressure == nil {
+            latest.vertices[i].backpressure = first.vertices.first { $0.id == latest.vertices[i].id }?.backpressure
+        }
+        return [restartsCheck(first, second), checkpointsCheck(first, second), backpressureCheck(latest),
                 watermarksCheck(first, second), skewCheck(first, second), memoryCheck(first, second), containersCheck()]
+
     }
 
     // MARK: - Reading the job
@@ -122,11 +128,17 @@ public struct JobDiagnosis {
                let subtasks = sub["subtasks"] as? [[String: Any]] {
                 vertex.readRecords = subtasks.map { Self.int(($0["metrics"] as? [String: Any])?["read-records"]) }
             }
-            if let bp = (try? rest.json("/jobs/\(job)/vertices/\(id)/backpressure")) as? [String: Any],
-               let subtasks = bp["subtasks"] as? [[String: Any]], !subtasks.isEmpty {
-                let ratios = subtasks.map { Self.double($0["ratio"]) }
-                let busy = subtasks.map { Self.double($0["busyRatio"]) }
-                vertex.backpressure = (bp["backpressureLevel"] as? String ?? "ok", ratios.max() ?? 0, busy.max() ?? 0)
+            // Flink answers without subtasks while it has no metrics for the
+            // vertex (just started, or between two fetches): asked once more.
+            for attempt in 0..<2 {
+                if let bp = (try? rest.json("/jobs/\(job)/vertices/\(id)/backpressure")) as? [String: Any],
+                   let subtasks = bp["subtasks"] as? [[String: Any]], !subtasks.isEmpty {
+                    let ratios = subtasks.map { Self.double($0["ratio"]) }
+                    let busy = subtasks.map { Self.double($0["busyRatio"]) }
+                    vertex.backpressure = (bp["backpressureLevel"] as? String ?? "ok", ratios.max() ?? 0, busy.max() ?? 0)
+                    break
+                }
+                if attempt == 0 { Thread.sleep(forTimeInterval: 0.2) }
             }
             if let marks = (try? rest.json("/jobs/\(job)/vertices/\(id)/watermarks")) as? [[String: Any]] {
                 var bySubtask: [Int: Int64] = [:]
@@ -306,16 +318,17 @@ public struct JobDiagnosis {
         return .ok("watermarks", "\(stall); lowest per vertex: \(lows.joined(separator: "; "))")
     }
 
+    /// Records read per subtask since the job started (a sample alone can
+    /// be too short for the counters to say much), against the vertex's median.
     func skewCheck(_ a: Snapshot, _ b: Snapshot) -> DoctorCheck {
         var found: [String] = []
         for v in b.vertices where v.readRecords.count >= 2 {
-            let before = a.vertices.first { $0.id == v.id }?.readRecords ?? []
-            let read = v.readRecords.enumerated().map { i, n in n - (i < before.count ? before[i] : 0) }
+            let read = v.readRecords
             let sorted = read.sorted()
             let median = Double(sorted[sorted.count / 2] + sorted[(sorted.count - 1) / 2]) / 2
             guard let top = read.max(), let index = read.firstIndex(of: top), top >= thresholds.skewMinimumRecords else { continue }
             if Double(top) > thresholds.skew * max(median, 1) {
-                found.append("\(v.name): subtask \(index) read \(top) records in the sample, the median subtask \(Int64(median))")
+                found.append("\(v.name): subtask \(index) read \(top) records since the job started, the median subtask \(Int64(median))")
             }
         }
         if found.isEmpty {

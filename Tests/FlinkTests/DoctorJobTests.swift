@@ -13,10 +13,10 @@ func buildDoctorUDFJar(in dir: String) throws -> String {
     import org.apache.flink.table.functions.ScalarFunction;
 
     public class DoctorUDFs {
-        /** 2 ms a row: at most 500 rows a second a subtask. */
+        /** 10 ms a row: at most 100 rows a second a subtask, however idle the CPU. */
         public static class Slow extends ScalarFunction {
             public Long eval(Long n) {
-                try { Thread.sleep(2); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+                try { Thread.sleep(10); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
                 return n;
             }
         }
@@ -112,13 +112,27 @@ struct DoctorJobTests {
     func slowAndSkewed() async throws {
         try await withTestCluster(memoryMB: 6144) { cluster in
             let jar = try buildDoctorUDFJar(in: cluster.directory + "/udf")
-            let sql = Self.flowSQL(rate: 4000, parallelism: 4, keys: "CASE WHEN MOD(n, 10) < 9 THEN 0 ELSE MOD(n, 64) END",
+            // 3000 rows a second into 4 × 100: the source is held back most of the time.
+            let sql = Self.flowSQL(rate: 3000, parallelism: 4, keys: "CASE WHEN MOD(n, 10) < 9 THEN 0 ELSE MOD(n, 64) END",
                                    udfs: "CREATE TEMPORARY FUNCTION slow AS 'org.flinkctl.test.DoctorUDFs$Slow';", select: "slow(n)",
                                    // Every record to the window's subtask of its key (no local pre-aggregation).
                                    settings: "SET 'table.optimizer.agg-phase-strategy' = 'ONE_PHASE';")
             try await start(cluster, name: "jammed", sql: sql, extra: ["--taskmanagers", "1", "--slots", "4", "--tm-memory", "1536m", "--ship", jar])
-            // Long enough for the slow operator's queues to fill.
-            try await Task.sleep(for: .seconds(10))
+            // Until Flink itself reports the source held back (the queues
+            // before the slow operator take a while to fill).
+            var seen: [Double] = []
+            let pressured = await eventually(timeout: 60, interval: 1) {
+                let status = try run(flinkctlBinary, ["status", "jammed", "--rm", cluster.url, "--output", "json"]).stdout
+                let json = try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any] ?? [:]
+                guard let rest = json["rest"] as? String, let job = json["job"] as? String else { return false }
+                let detail = try JSONSerialization.jsonObject(with: Data(try run("/usr/bin/curl", ["-s", "-m", "3", "\(rest)/jobs/\(job)"]).stdout.utf8)) as? [String: Any]
+                guard let source = (detail?["vertices"] as? [[String: Any]])?.first(where: { ($0["name"] as? String ?? "").hasPrefix("Source") })?["id"] as? String else { return false }
+                let bp = try JSONSerialization.jsonObject(with: Data(try run("/usr/bin/curl", ["-s", "-m", "3", "\(rest)/jobs/\(job)/vertices/\(source)/backpressure"]).stdout.utf8)) as? [String: Any]
+                let ratio = (bp?["subtasks"] as? [[String: Any]] ?? []).compactMap { ($0["ratio"] as? NSNumber)?.doubleValue }.max() ?? 0
+                seen.append(ratio)
+                return ratio >= 0.5
+            }
+            #expect(pressured, "Flink never reported the source back-pressured: \(seen)")
             let d = try doctor(cluster, "jammed", ["--sample", "3"])
             let report = try #require(d.report, "\(d.stderr)")
             let bp = try #require(report["backpressure"])
