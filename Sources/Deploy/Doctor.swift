@@ -196,7 +196,8 @@ public struct JobDiagnosis {
 
     func restartsCheck(_ a: Snapshot, _ b: Snapshot) -> DoctorCheck {
         let inSample = b.restarts - a.restarts
-        let cause = exception().map { "; last cause: \($0)" } ?? ""
+        // The job's exceptions are read only when it has restarted.
+        let cause = b.restarts > 0 ? exception().map { "; last cause: \($0)" } ?? "" : ""
         if inSample > 0 {
             return .fail("restarts", "the job restarted \(inSample) time(s) during the \(Int(sample)) s sample (\(b.restarts) since it started)\(cause)",
                          fix: "read the cause above and the JobManager's log: flinkctl logs NAME --component jobmanager")

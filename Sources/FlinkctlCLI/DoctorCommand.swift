@@ -7,6 +7,7 @@ import FlinkctlSecurity
 import Foundation
 import Hadoop
 import Kerberos
+import YarnLocal
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -372,7 +373,7 @@ struct DoctorCommand: ParsableCommand {
         for member in quorum.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             let parts = member.split(separator: ":")
             let host = String(parts.first ?? ""), port = parts.count > 1 ? Int(parts[1]) ?? 2181 : 2181
-            if let reply = FourLetterWord.ask("srvr", host: host, port: port, timeout: 3), reply.contains("Zookeeper version") {
+            if let reply = ZooKeeperServer.srvr(host: host, port: port, timeout: 3), reply.contains("Zookeeper version") {
                 let mode = reply.split(separator: "\n").first { $0.hasPrefix("Mode:") }.map { $0.dropFirst(5).trimmingCharacters(in: .whitespaces) } ?? "?"
                 answered.append("\(member) (\(mode))")
             } else {
@@ -426,33 +427,5 @@ struct DoctorCommand: ParsableCommand {
         } catch {
             return .warn("hadoop", "\(hdfs.joined(separator: ", ")) in HDFS; no probe could run: \(error)", fix: "check that you may submit applications")
         }
-    }
-}
-
-/// ZooKeeper's four-letter words over a plain TCP connection.
-enum FourLetterWord {
-    static func ask(_ word: String, host: String, port: Int, timeout: Double) -> String? {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var res: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &res) == 0, let first = res else { return nil }
-        defer { freeaddrinfo(res) }
-        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else { return nil }
-        let bytes = Array(word.utf8)
-        guard send(fd, bytes, bytes.count, 0) == bytes.count else { return nil }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while out.count < 65_536 {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            guard n > 0 else { break }
-            out += buffer[0..<n]
-        }
-        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
     }
 }

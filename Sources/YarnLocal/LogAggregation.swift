@@ -147,7 +147,7 @@ extension HDFSStore {
         for c in containers {
             let containerDir = Path(appending: c.id, to: dir)
             try ownDirectory(containerDir, user: user, as: admin)
-            for f in Self.logFiles(in: c.logDir) {
+            for f in RESTRouter.listLogs(c.logDir).map(\.fileName) {
                 // Never through a link, nor a file with other names: a
                 // container that runs as its user owns its log directory.
                 guard let fd = ContainerExecutor.openLog((c.logDir as NSString).appendingPathComponent(f)) else { continue }
@@ -179,10 +179,5 @@ extension HDFSStore {
         }
         close(try mkdirs(path, mode: 0o770, as: admin).fd)
         try setOwner(path, owner: user, group: nil, as: admin)
-    }
-
-    /// The regular files of a container's log directory, by name.
-    static func logFiles(in dir: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
     }
 }

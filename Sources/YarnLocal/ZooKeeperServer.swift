@@ -67,23 +67,32 @@ public struct ZooKeeperServer: Sendable {
     public func isServing() -> Bool { Self.answers(host: host, port: port) }
 
     public static func answers(host: String, port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
+        srvr(host: host, port: port, timeout: 1)?.contains("Zookeeper version") == true
+    }
+
+    /// ZooKeeper's `srvr` answer from `host:port` (a name or an address), or
+    /// nil when nothing answers within `timeout` seconds.
+    public static func srvr(host: String, port: Int, timeout: Int) -> String? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &res) == 0, let first = res else { return nil }
+        defer { freeaddrinfo(res) }
+        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var tv = timeval(tv_sec: 1, tv_usec: 0)
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr(host)
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0, send(fd, "srvr", 4, 0) == 4 else { return nil }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while out.count < 65_536 {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { break }
+            out += buffer[0..<n]
         }
-        guard connected, send(fd, "srvr", 4, 0) == 4 else { return false }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = recv(fd, &buffer, buffer.count, 0)
-        return n > 0 && String(decoding: buffer[..<n], as: UTF8.self).contains("Zookeeper version")
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
     }
 
     /// Stops the server: SIGTERM, then SIGKILL after five seconds.
